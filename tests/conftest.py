@@ -1,0 +1,121 @@
+"""Fixtures that run the real workflow in a temporary copy of the repository."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WORKFLOW_FILES = ["Snakefile", "workflow", "config", "profiles"]
+RULE_LINE = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$", re.MULTILINE)
+
+
+@dataclass
+class Run:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def rules(self) -> Counter:
+        """How many jobs of each rule Snakemake started (or, in a dry run,
+        would start)."""
+        return Counter(RULE_LINE.findall(self.output))
+
+    def nothing_to_do(self) -> bool:
+        return "Nothing to be done" in self.output
+
+
+class Project:
+    """A copy of the workflow with the .test dataset, run as CI runs it:
+    ``snakemake --directory .test``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.workdir = root / ".test"
+        self.data = self.workdir / "data"
+        self.results = self.workdir / "results"
+
+    @classmethod
+    def create(cls, root: Path) -> Project:
+        root.mkdir(parents=True, exist_ok=True)
+        ignore = shutil.ignore_patterns("__pycache__")
+        for name in WORKFLOW_FILES:
+            src = REPO / name
+            if src.is_dir():
+                shutil.copytree(src, root / name, ignore=ignore)
+            else:
+                shutil.copy2(src, root / name)
+        for name in ("config", "data"):
+            shutil.copytree(REPO / ".test" / name, root / ".test" / name)
+        return cls(root)
+
+    def copy_to(self, root: Path) -> Project:
+        """A copy with every file's modification time, .snakemake included."""
+        shutil.copytree(self.root, root, symlinks=True)
+        return Project(root)
+
+    def snakemake(self, *args: str, check: bool = True, timeout: int = 600) -> Run:
+        cmd = [str(BIN / "snakemake"), "--directory", ".test", "--cores", "2", *args]
+        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+        proc = subprocess.run(
+            cmd,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+        run = Run(cmd, proc.returncode, proc.stdout, proc.stderr)
+        if check and proc.returncode != 0:
+            pytest.fail(f"{' '.join(cmd)} failed ({proc.returncode}):\n{run.output}")
+        return run
+
+    def stats(self) -> list[dict]:
+        return read_tsv(self.results / "stats.tsv")
+
+    def block_tables(self) -> dict[str, int]:
+        """Block name -> modification time of its table, to see which ran."""
+        return {
+            p.stem: p.stat().st_mtime_ns
+            for p in (self.results / "blocks").glob("*.tsv")
+        }
+
+
+def read_tsv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+@pytest.fixture(scope="session")
+def completed_project(tmp_path_factory) -> Project:
+    """One complete run of the workflow on .test, made once per session."""
+    project = Project.create(tmp_path_factory.mktemp("baseline") / "repo")
+    project.snakemake()
+    return project
+
+
+@pytest.fixture
+def completed(completed_project, tmp_path) -> Project:
+    """A private copy of the completed run, for a test to change and run again."""
+    return completed_project.copy_to(tmp_path / "repo")
+
+
+@pytest.fixture
+def fresh(tmp_path) -> Project:
+    """The workflow and .test data, never run."""
+    return Project.create(tmp_path / "repo")

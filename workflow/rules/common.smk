@@ -1,0 +1,114 @@
+import os
+import sys
+from functools import cache
+
+from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
+from snakemake.utils import validate
+
+sys.path.insert(0, os.path.join(workflow.current_basedir, "..", "scripts"))
+
+from imagestats import blocks, codedeps, inventory, plan  # noqa: E402
+
+validate(config, schema="../schemas/config.schema.yaml")
+config["extensions"] = list(inventory.normalise_extensions(config["extensions"]))
+
+SCRIPTS = os.path.join(workflow.current_basedir, "..", "scripts")
+
+
+wildcard_constraints:
+    block=blocks.BLOCK_PATTERN,
+
+
+@cache
+def get_current_plan():
+    """The plan as it would be written now (one stat per image)."""
+    try:
+        return plan.current_plan(
+            config["input_dir"],
+            extensions=config["extensions"],
+            patterns=config["include"],
+            limit=config["limit"],
+            block_size=config["block_size"],
+        )
+    except inventory.InputError as e:
+        raise WorkflowError(str(e)) from None
+
+
+@cache
+def get_current_images():
+    return {im.path: im for im in get_current_plan().selected}
+
+
+# A bad input_dir is reported here, before any job starts. Jobs that Slurm
+# runs parse this file again; they need no scan.
+if workflow.is_main_process:
+    get_current_plan()
+
+
+def get_plan_digest(wildcards):
+    # The checkpoint's only param: it re-runs when the images it would plan
+    # differ from the ones it planned, which a checkpoint alone never notices.
+    return get_current_plan().digest()
+
+
+def get_plan_file(name):
+    def get(wildcards):
+        return os.path.join(checkpoints.plan_blocks.get().output.plan, name)
+
+    return get
+
+
+def get_block_manifest(wildcards):
+    plan_dir = checkpoints.plan_blocks.get().output.plan
+    if workflow.is_main_process:
+        # Here, not in a param: input functions run before Snakemake looks at
+        # the job's outputs.
+        invalidate_incomplete_block(wildcards.block)
+    return os.path.join(plan_dir, "blocks", wildcards.block + blocks.MANIFEST_SUFFIX)
+
+
+def get_block_tables(wildcards):
+    plan_dir = checkpoints.plan_blocks.get().output.plan
+    names = blocks.manifest_names(os.path.join(plan_dir, "blocks"))
+    if workflow.is_main_process:
+        for name in names:
+            invalidate_incomplete_block(name)
+    return expand(rules.process_block.output.table, block=names)
+
+
+def get_block_sources(wildcards):
+    """Size and modification time of the block's images, as one digest: a
+    changed image re-runs its block (params trigger) without Snakemake tracking
+    every image file itself. (A param function that takes ``input`` would be
+    ignored by the params trigger.)"""
+    current = get_current_images()
+    members = blocks.read_manifest(get_block_manifest(wildcards))
+    return inventory.fingerprint(
+        current.get(p, inventory.Image(p, -1, -1)) for p in members
+    )
+
+
+@cache
+def invalidate_incomplete_block(block):
+    """Delete a block table whose per-image outputs are not all on disk, so
+    that Snakemake makes them again: it tracks the table, not the thousands of
+    files the table lists. The tables are inputs of the target rule, and a
+    target's missing input is made again even when later results exist."""
+    table = expand(rules.process_block.output.table, block=block)[0]
+    if not os.path.exists(table):
+        return
+    missing = plan.block_outputs_missing(table)
+    if missing:
+        os.remove(table)
+        logger.warning(
+            f"{len(missing)} output(s) of block {block} are missing"
+            f" (first: {missing[0]}); the block will run again."
+        )
+
+
+def get_code(script):
+    """The package modules a script imports, so that editing them re-runs the
+    rule (Snakemake itself tracks only the script file)."""
+    path = os.path.join(SCRIPTS, script)
+    return [os.path.relpath(p) for p in codedeps.module_files(path)]

@@ -1,0 +1,19 @@
+rule process_block:
+    input:
+        manifest=get_block_manifest,
+        code=get_code("process_block.py"),
+    output:
+        table="results/blocks/{block}.tsv",
+    log:
+        "logs/process_block/{block}.log",
+    benchmark:
+        "benchmarks/process_block/{block}.tsv"
+    conda:
+        "../envs/imagestats.yaml"
+    threads: 1
+    params:
+        sources=get_block_sources,
+        write_greyscale=config["write_greyscale"],
+        on_error=config["on_error"],
+    script:
+        "../scripts/process_block.py"

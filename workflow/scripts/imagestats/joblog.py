@@ -1,0 +1,38 @@
+"""Logging for the workflow's jobs: everything to the rule's log file,
+warnings and errors also to the terminal Snakemake runs in."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+
+FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
+
+@contextlib.contextmanager
+def job_log(path: str, *expected: type[BaseException]):
+    """Log to ``path``; an ``expected`` error ends the job with its message
+    (no traceback), anything else with the full traceback in the log."""
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    to_file = logging.FileHandler(path, mode="w", encoding="utf-8")
+    to_file.setFormatter(logging.Formatter(FORMAT))
+    to_terminal = logging.StreamHandler(sys.stderr)
+    to_terminal.setLevel(logging.WARNING)
+    to_terminal.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    root.addHandler(to_file)
+    root.addHandler(to_terminal)
+    logging.captureWarnings(True)
+    try:
+        yield logging.getLogger("job")
+    except expected as e:
+        root.error("%s", e)
+        sys.exit(1)
+    except BaseException:
+        root.exception("job failed")
+        raise
+    finally:
+        to_file.close()
+        root.removeHandler(to_file)
+        root.removeHandler(to_terminal)
