@@ -71,7 +71,9 @@ def test_outputs_of_a_complete_run(completed_project):
             assert written.mode == "L"
             assert written.tobytes() == grey.tobytes()
         record = json.loads((p.results / "stats" / (row["path"] + ".json")).read_text())
-        assert {k: str(v) for k, v in record.items()} == row
+        assert {k: str(record[k]) for k in COLUMNS} == row
+        st = (p.data / row["path"]).stat()
+        assert record["source"] == [st.st_size, st.st_mtime_ns]
     assert read_tsv(p.results / "rejected.tsv") == []
     skipped = read_tsv(p.results / "plan" / "skipped.tsv")
     assert skipped == [{"path": "README.md", "reason": "not an image file extension"}]
@@ -115,16 +117,26 @@ def test_nothing_to_do_after_a_complete_run(completed):
     assert completed.block_tables() == before
 
 
+def png_times(project) -> dict[str, int]:
+    root = project.results / "greyscale"
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*.png")}
+
+
 def test_changed_pixels_rerun_only_their_block_and_the_aggregates(completed):
-    before = completed.block_tables()
+    before, pngs = completed.block_tables(), png_times(completed)
     invert(completed.data / "Forest" / "Forest_3.jpg")
     run = completed.snakemake()
     assert set(run.rules()) == {"process_block"} | AGGREGATES
     assert run.rules()["process_block"] == 1
-    assert len(changed_blocks(before, completed.block_tables())) == 1
+    (block,) = changed_blocks(before, completed.block_tables())
     row = next(r for r in completed.stats() if r["path"] == "Forest/Forest_3.jpg")
     with Image.open(completed.data / "Forest" / "Forest_3.jpg") as im:
         assert float(row["mean"]) == ImageStat.Stat(im.convert("L")).mean[0]
+    # inside the block, only the changed image was processed again
+    log = (completed.workdir / "logs/process_block" / f"{block}.log").read_text()
+    assert "(1 processed," in log
+    rewritten = {k for k, t in png_times(completed).items() if pngs[k] != t}
+    assert rewritten == {"Forest/Forest_3.jpg.png"}
 
 
 def test_touching_an_image_reruns_its_block_only(completed):
@@ -204,8 +216,11 @@ def test_editing_processing_code_reruns_what_it_produced(completed):
     code = completed.root / "workflow" / "scripts" / "imagestats"
     with open(code / "greyscale.py", "a", encoding="utf-8") as fh:
         fh.write("\n# an edit\n")
+    pngs = png_times(completed)
     run = completed.snakemake()
     assert run.rules()["process_block"] == len(completed.block_tables())
+    # new code: every image is processed again, none reused
+    assert all(pngs[k] != t for k, t in png_times(completed).items())
     with open(code / "plots.py", "a", encoding="utf-8") as fh:
         fh.write("\n# an edit\n")
     run = completed.snakemake()

@@ -9,6 +9,7 @@ from snakemake.utils import validate
 sys.path.insert(0, os.path.join(workflow.current_basedir, "..", "scripts"))
 
 from imagestats import blocks, codedeps, inventory, plan  # noqa: E402
+from imagestats.folders import FolderIndex  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
 config["extensions"] = list(inventory.normalise_extensions(config["extensions"]))
@@ -90,6 +91,11 @@ def get_block_sources(wildcards):
 
 
 @cache
+def get_output_index():
+    return FolderIndex()
+
+
+@cache
 def invalidate_incomplete_block(block):
     """Delete a block table whose per-image outputs are not all on disk, so
     that Snakemake makes them again: it tracks the table, not the thousands of
@@ -98,7 +104,7 @@ def invalidate_incomplete_block(block):
     table = expand(rules.process_block.output.table, block=block)[0]
     if not os.path.exists(table):
         return
-    missing = plan.block_outputs_missing(table)
+    missing = plan.block_outputs_missing(table, get_output_index())
     if missing:
         os.remove(table)
         logger.warning(

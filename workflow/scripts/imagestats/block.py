@@ -3,19 +3,29 @@
 For each image this reads the file once, writes its greyscale PNG and its JSON
 stats record, and returns its row of the block table. A bad image becomes a row
 with a reason in ``error``; what happens then is the caller's ``on_error``.
+
+When a block runs again because one of its images changed, the others need no
+work: an image whose record names the same source size and modification time
+and the same output version (code, Pillow, settings), and whose outputs are on
+disk, gets its row from that record instead of being processed again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import json
 import logging
 import multiprocessing
 import os
 import time
 from dataclasses import dataclass
 
-from . import atomic, records
+import PIL
+
+from . import atomic, codedeps, records
+from .folders import FolderIndex
 from .greyscale import ImageError, load
 from .pngio import encode_grey_png
 
@@ -32,17 +42,33 @@ class BlockError(Exception):
 @dataclass
 class BlockResult:
     images: int
+    processed: int
+    reused: int
     rejected: int
     seconds: float
 
 
-class _Writer:
-    """Per-process state: the input folder and the output folders made so far."""
+def output_version(write_greyscale: bool) -> str:
+    """Changes whenever the outputs of an unchanged image could change: the
+    code that makes them, the Pillow that decodes, the settings."""
+    h = hashlib.sha256(f"{PIL.__version__}\0{write_greyscale}\0".encode())
+    for path in codedeps.module_files(__file__):
+        with open(path, "rb") as fh:
+            h.update(fh.read())
+    return h.hexdigest()[:16]
 
-    def __init__(self, input_dir: str, write_greyscale: bool):
+
+class _Writer:
+    """Per-process state: settings, and the output folders made so far."""
+
+    def __init__(self, input_dir: str, write_greyscale: bool, version: str):
         self.input_dir = input_dir
         self.write_greyscale = write_greyscale
+        self.version = version
         self.made: set[str] = set()
+        # a failed open per new image costs as much as a read on some file
+        # systems: one listing per folder answers "is there a record?"
+        self.records = FolderIndex()
 
     def _folder_for(self, path: str) -> None:
         folder = os.path.dirname(path)
@@ -60,22 +86,50 @@ class _Writer:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
 
-    def __call__(self, relpath: str) -> dict:
+    def _current_row(self, relpath: str, source: list[int]) -> dict | None:
+        """The image's row from its record, if its outputs are current."""
+        path = records.record_path(relpath)
+        if not self.records.exists(path):
+            return None
+        try:
+            with open(path, "rb") as fh:
+                record = json.loads(fh.read())
+        except (OSError, ValueError):
+            return None
+        if record.get("version") != self.version or record.get("source") != source:
+            return None
+        png = record.get("greyscale")
+        if png and not os.path.exists(png):
+            return None
+        return {c: record[c] for c in records.STATS_COLUMNS}
+
+    def __call__(self, relpath: str) -> tuple[dict, bool]:
+        """The image's row, and whether it was processed (not reused)."""
         try:
             relpath.encode("utf-8")
         except UnicodeEncodeError:
-            return {"path": relpath, "error": "file name is not valid UTF-8"}
+            return {"path": relpath, "error": "file name is not valid UTF-8"}, True
+        src = os.path.join(self.input_dir, relpath)
         try:
-            grey, stats = load(os.path.join(self.input_dir, relpath))
+            st = os.stat(src)
+            source = [st.st_size, st.st_mtime_ns]
+            row = self._current_row(relpath, source)
+            if row is not None:
+                return row, False
+        except OSError:
+            source = None  # load() below says why
+        try:
+            grey, stats = load(src)
         except ImageError as e:
             self._forget(relpath)
-            return {"path": relpath, "error": str(e)}
+            return {"path": relpath, "error": str(e)}, True
         png = records.greyscale_path(relpath) if self.write_greyscale else ""
         row = records.stats_row(relpath, png, stats)
+        record = {**row, "source": source, "version": self.version}
         try:
             if png:
                 self._write(png, encode_grey_png(grey))
-            self._write(records.record_path(relpath), records.record_json(row))
+            self._write(records.record_path(relpath), records.record_json(record))
         except OSError as e:
             if e.errno in FATAL_WRITE_ERRORS:
                 raise BlockError(
@@ -83,19 +137,20 @@ class _Writer:
                     f" ({e.filename})"
                 ) from e
             self._forget(relpath)
-            return {"path": relpath, "error": f"cannot write its outputs: {e.strerror}"}
-        return row
+            error = f"cannot write its outputs: {e.strerror}"
+            return {"path": relpath, "error": error}, True
+        return row, True
 
 
 _worker: _Writer | None = None
 
 
-def _init_worker(input_dir: str, write_greyscale: bool) -> None:
+def _init_worker(*settings) -> None:
     global _worker
-    _worker = _Writer(input_dir, write_greyscale)
+    _worker = _Writer(*settings)
 
 
-def _work(relpath: str) -> dict:
+def _work(relpath: str) -> tuple[dict, bool]:
     return _worker(relpath)
 
 
@@ -116,9 +171,11 @@ def process_block(
     start = time.perf_counter()
     total = len(members)
     log.info("%s: %d images from %s", name, total, input_dir)
+    settings = (input_dir, write_greyscale, output_version(write_greyscale))
     rows: list[dict] = []
-    rejected = 0
-    for row in _rows(members, input_dir, write_greyscale, workers):
+    processed = rejected = 0
+    for row, was_processed in _rows(members, settings, workers):
+        processed += was_processed
         if row.get("error"):
             rejected += 1
             shown = records.printable(row["path"])
@@ -132,26 +189,31 @@ def process_block(
             log.info("%s: %d/%d images done, %d rejected", name, done, total, rejected)
     with atomic.open_text(table_path) as fh:
         records.write_tsv(fh, records.BLOCK_COLUMNS, rows)
-    seconds = time.perf_counter() - start
+    result = BlockResult(
+        total, processed, total - processed, rejected, time.perf_counter() - start
+    )
     log.info(
-        "%s: %d/%d images done, %d rejected, in %.2f s; wrote %s",
+        "%s: %d/%d images done (%d processed, %d already current), %d rejected,"
+        " in %.2f s; wrote %s",
         name,
         total,
         total,
+        result.processed,
+        result.reused,
         rejected,
-        seconds,
+        result.seconds,
         table_path,
     )
-    return BlockResult(total, rejected, seconds)
+    return result
 
 
-def _rows(members, input_dir, write_greyscale, workers):
+def _rows(members, settings, workers):
     if workers <= 1 or len(members) < 2 * workers:
-        writer = _Writer(input_dir, write_greyscale)
+        writer = _Writer(*settings)
         yield from map(writer, members)
         return
     # fork: the workers inherit the imported modules instead of importing again
     ctx = multiprocessing.get_context("fork")
     chunk = max(1, min(64, len(members) // (4 * workers)))
-    with ctx.Pool(workers, _init_worker, (input_dir, write_greyscale)) as pool:
+    with ctx.Pool(workers, _init_worker, settings) as pool:
         yield from pool.imap(_work, members, chunksize=chunk)

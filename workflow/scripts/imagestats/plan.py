@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 
 from . import atomic, blocks, inventory, records
+from .folders import FolderIndex
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +128,13 @@ def prune_outputs(current: list[str]) -> int:
     return removed
 
 
-def block_outputs_missing(table: str) -> list[str]:
+def block_outputs_missing(table: str, index: FolderIndex) -> list[str]:
     """Per-image outputs that the block table lists but that are not on disk."""
     missing = []
     for row in records.read_tsv(table):
         if row["error"]:
             continue
-        relpath = row["path"]
-        for path in (row["greyscale"], records.record_path(relpath)):
-            if path and not os.path.exists(path):
+        for path in (row["greyscale"], records.record_path(row["path"])):
+            if path and not index.exists(path):
                 missing.append(path)
     return missing

@@ -33,7 +33,15 @@ STATS_COLUMNS = [
     "std",
 ]
 REJECTED_COLUMNS = ["path", "reason"]
+TOP_LEVEL = "(top level)"
 BLOCK_COLUMNS = [*STATS_COLUMNS, "error"]
+
+
+def class_of(path: str) -> str:
+    """An image's class is its top-level folder (EuroSAT's class folders);
+    images directly in the input folder form the class "(top level)"."""
+    head, sep, _ = path.partition("/")
+    return head if sep else TOP_LEVEL
 
 
 def output_name(name: str, suffix: str) -> str:

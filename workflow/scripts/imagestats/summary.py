@@ -1,12 +1,11 @@
-"""Per-class summaries: a class is an image's top-level folder (EuroSAT's
-class folders); images directly in the input folder form the class "(top level)".
-"""
+"""Per-class summaries of the per-image statistics (see ``records.class_of``)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-TOP_LEVEL = "(top level)"
+from .records import class_of
+
 ALL = "(all)"
 SUMMARY_COLUMNS = [
     "class",
@@ -22,11 +21,6 @@ SUMMARY_COLUMNS = [
     "pixel_min",
     "pixel_max",
 ]
-
-
-def class_of(path: str) -> str:
-    head, sep, _ = path.partition("/")
-    return head if sep else TOP_LEVEL
 
 
 def read_stats(path: str) -> pd.DataFrame:

@@ -1,0 +1,438 @@
+"""Measure the workflow against plain-Python references, in one run.
+
+    ./dev.sh bench [--scale 1] [--repeats 3] [--cores 2] [--sample 200]
+
+On a generated EuroSAT-like tree (perf/generate.py; --scale 1 is 27,000
+images, 10 is 270,000) this measures, each repeated and reported as the
+median: the workflow's full run, a run with nothing to do, a dry run, a run
+after one image changed, and a statistics-only run; the plain
+``multiprocessing.Pool`` loop that writes the same per-image files
+(perf/references.py); and one process per image, two at a time, on a sample,
+extrapolated. Results go to perf/runs/<timestamp>/: table.md (also printed),
+results.csv (every repetition), summary.csv and times.png.
+
+The machines are shared and noisy: compare ratios taken in one run, never
+absolute seconds across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+
+import generate  # noqa: E402
+import references  # noqa: E402
+from imagestats import blocks  # noqa: E402
+
+WORKFLOW_FILES = ["Snakefile", "workflow", "config", "profiles"]
+
+
+def settle() -> None:
+    """Let the file system finish the previous step's writes and deletions."""
+    subprocess.run(["sync"], check=False)
+    time.sleep(1.0)
+
+
+def dataset(runs: Path, scale: float, seed: int) -> tuple[Path, int]:
+    data = runs / f"data-x{scale:g}-seed{seed}"
+    marker = data / ".complete"
+    if not marker.exists():
+        shutil.rmtree(data, ignore_errors=True)
+        print(f"generating {data} ...", flush=True)
+        n = generate.generate(str(data), scale, seed)
+        marker.write_text(f"{n}\n")
+        settle()
+    return data, int(marker.read_text())
+
+
+class Workflow:
+    """A copy of the workflow in its own working directory."""
+
+    def __init__(self, root: Path, data: Path, cores: int):
+        self.root, self.data, self.cores = root, data, cores
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        for name in WORKFLOW_FILES:
+            src = REPO / name
+            if src.is_dir():
+                shutil.copytree(src, root / name)
+            else:
+                shutil.copy2(src, root / name)
+
+    def run(self, *extra: str) -> dict:
+        """Run snakemake; wall time, peak RSS of the main process, jobs run."""
+        rss_file = self.root / ".peak_rss"
+        cmd = [
+            sys.executable,
+            str(HERE / "peak_rss.py"),
+            str(rss_file),
+            "--profile",
+            "profiles/local",
+            "--cores",
+            str(self.cores),
+            "--config",
+            f"input_dir={self.data}",
+            *extra,
+        ]
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+        out = proc.stdout + proc.stderr
+        return {
+            "seconds": seconds,
+            "rss_mb": int(rss_file.read_text()) / 1024,
+            "jobs": out.count("\nlocalrule ")
+            + out.count("\nrule ")
+            + out.count("\nlocalcheckpoint "),
+            "nothing_to_do": "Nothing to be done" in out,
+        }
+
+    def block_benchmarks(self) -> dict[str, dict]:
+        """Per block: job seconds, peak memory (MB) and image count."""
+        rows = {}
+        for f in sorted((self.root / "benchmarks" / "process_block").glob("*.tsv")):
+            with open(f) as fh:
+                row = next(csv.DictReader(fh, delimiter="\t"))
+            manifest = self.root / "results/plan/blocks" / (f.stem + ".jsonl")
+            rows[f.stem] = {
+                "s": float(row["s"]),
+                "max_rss": float(row["max_rss"]),
+                "members": blocks.read_manifest(str(manifest)),
+            }
+        return rows
+
+    def snakemake_files(self) -> int:
+        return sum(len(files) for _, _, files in os.walk(self.root / ".snakemake"))
+
+    def change_one_image(self) -> Path:
+        """Invert the pixels of one image; return its path."""
+        from PIL import Image
+
+        first = sorted((self.data / "Forest").iterdir())[0]
+        with Image.open(first) as im:
+            im.point(lambda v: 255 - v).save(first, quality=95)
+        return first
+
+
+def reference_pool(data: Path, out: Path, cores: int) -> float:
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    settle()
+    start = time.perf_counter()
+    references.pool(str(data), str(out), cores)
+    return time.perf_counter() - start
+
+
+def one_process_per_image(data: Path, out: Path, sample: int, cores: int) -> float:
+    """Seconds per image when each image is its own Python process."""
+    images = references.list_images(str(data))
+    step = max(1, len(images) // sample)
+    chosen = images[::step][:sample]
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    script = str(HERE / "references.py")
+
+    def one(rel: str) -> None:
+        subprocess.run(
+            [sys.executable, script, "one-image", str(data), str(out), rel], check=True
+        )
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(cores) as pool:
+        list(pool.map(one, chosen))
+    return (time.perf_counter() - start) / len(chosen)
+
+
+def machine() -> dict:
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem_kb = next(
+        int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")
+    )
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    import PIL
+    import snakemake
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "snakemake": snakemake.__version__,
+        "pillow": PIL.__version__,
+        "os": platform.platform(),
+    }
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument(
+        "--sample", type=int, default=200, help="images for one-process-per-image"
+    )
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--runs", type=Path, default=HERE / "runs")
+    args = ap.parse_args()
+
+    data, n = dataset(args.runs, args.scale, args.seed)
+    out = args.runs / datetime.now().strftime("%Y%m%d-%H%M%S")
+    out.mkdir(parents=True)
+    raw: list[dict] = []
+
+    def record(measure: str, repeat: int, **values) -> None:
+        raw.append({"measure": measure, "repeat": repeat, **values})
+        shown = ", ".join(
+            f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in values.items()
+        )
+        print(f"  {measure} #{repeat}: {shown}", flush=True)
+
+    print(f"{n} images in {data}; results in {out}", flush=True)
+    wf = None
+    for r in range(1, args.repeats + 1):
+        # interleaved, so that a slow spell of the machine hits both alike
+        wf = Workflow(out / "workflow", data, args.cores)
+        settle()
+        full = wf.run()
+        record(
+            "full run",
+            r,
+            seconds=full["seconds"],
+            rss_mb=full["rss_mb"],
+            jobs=full["jobs"],
+        )
+        pool_s = reference_pool(data, out / "reference", args.cores)
+        record("plain Pool loop", r, seconds=pool_s)
+    shutil.rmtree(out / "reference")
+    block_rows = wf.block_benchmarks()
+
+    for r in range(1, args.repeats + 1):
+        settle()
+        noop = wf.run()
+        assert noop["nothing_to_do"], "a run after a complete run did something"
+        record("no-op run", r, seconds=noop["seconds"], rss_mb=noop["rss_mb"])
+        dry = wf.run("-n")
+        assert dry["nothing_to_do"], "a dry run after a complete run found work"
+        record("dry run", r, seconds=dry["seconds"], rss_mb=dry["rss_mb"])
+    changed = sorted((data / "Forest").iterdir())[0]
+    original = changed.read_bytes()
+    try:
+        for r in range(1, args.repeats + 1):
+            wf.change_one_image()
+            settle()
+            res = wf.run()
+            record("one image changed", r, seconds=res["seconds"], jobs=res["jobs"])
+    finally:
+        changed.write_bytes(original)  # the dataset stays as generated
+    changed_path = str(changed.relative_to(data))
+    snakemake_files = wf.snakemake_files()
+
+    for r in range(1, args.repeats + 1):
+        settle()
+        stats_only = Workflow(out / "stats-only", data, args.cores)
+        res = stats_only.run("write_greyscale=False")
+        record("statistics only (write_greyscale: False)", r, seconds=res["seconds"])
+        shutil.rmtree(out / "stats-only")
+
+    settle()
+    per_image = one_process_per_image(
+        data, out / "one-process", args.sample, args.cores
+    )
+    shutil.rmtree(out / "one-process")
+    record("one process per image (extrapolated)", 1, seconds=per_image * n)
+
+    changed_block = next(
+        b for b, row in block_rows.items() if changed_path in row["members"]
+    )
+    summary = summarise(raw, block_rows, changed_block, n, snakemake_files)
+    info = machine()
+    write_outputs(out, raw, summary, info, n, args)
+
+
+def summarise(raw, block_rows, changed_block, n, snakemake_files) -> list[dict]:
+    def med(measure, key="seconds"):
+        return median([row[key] for row in raw if row["measure"] == measure])
+
+    full, pool = med("full run"), med("plain Pool loop")
+    noop, dry = med("no-op run"), med("dry run")
+    changed = med("one image changed")
+    per_image = med("one process per image (extrapolated)")
+    stats_only = med("statistics only (write_greyscale: False)")
+    sizes = [len(b["members"]) for b in block_rows.values()]
+    block = block_rows[changed_block]
+    bound = noop + block["s"]
+    small = n <= 30_000
+    limit = 3.0 if small else 15.0
+    largest = max(block_rows.values(), key=lambda b: len(b["members"]))
+    rows = [
+        ("full run, from nothing to every aggregate", f"{full:.1f} s", "", ""),
+        ("plain Pool loop writing the same per-image files", f"{pool:.1f} s", "", ""),
+        (
+            "full run / Pool loop",
+            f"{full / pool:.2f}x",
+            "at most 1.3x",
+            full <= 1.3 * pool,
+        ),
+        (
+            "one process per image, 2 at a time (extrapolated)",
+            f"{per_image:.0f} s",
+            "",
+            "",
+        ),
+        (
+            "speed-up over one process per image",
+            f"{per_image / full:.0f}x",
+            "at least 40x",
+            per_image >= 40 * full,
+        ),
+        (
+            "dry run after a complete run",
+            f"{dry:.2f} s",
+            f"at most {limit:g} s",
+            dry <= limit,
+        ),
+        (
+            "run with nothing to do",
+            f"{noop:.2f} s",
+            f"at most {limit:g} s",
+            noop <= limit,
+        ),
+        (
+            "one image changed, then a run",
+            f"{changed:.2f} s, {med('one image changed', 'jobs'):.0f} jobs",
+            f"one block + aggregates, at most no-op + that block's job"
+            f" ({block['s']:.2f} s, {len(block['members'])} images) = {bound:.2f} s",
+            changed <= bound,
+        ),
+        ("statistics only (write_greyscale: False)", f"{stats_only:.1f} s", "", ""),
+        (
+            "peak memory, main snakemake process (full run)",
+            f"{med('full run', 'rss_mb'):.0f} MB",
+            "at most 400 MB at 27,000 images"
+            if small
+            else "grows no faster than images",
+            med("full run", "rss_mb") <= 400 if small else "",
+        ),
+        ("peak memory, dry run", f"{med('dry run', 'rss_mb'):.0f} MB", "", ""),
+        (
+            "peak memory of a block job (largest block)",
+            f"{largest['max_rss']:.0f} MB ({len(largest['members'])} images)",
+            "set by block size",
+            "",
+        ),
+        (
+            "blocks (block jobs)",
+            f"{len(block_rows)}, {min(sizes)} to {max(sizes)} images",
+            "",
+            "",
+        ),
+        (
+            "files under .snakemake/",
+            f"{snakemake_files}",
+            "proportional to blocks",
+            snakemake_files < 3 * len(block_rows) + 50,
+        ),
+    ]
+    return [
+        {
+            "measure": m,
+            "value": v,
+            "target": t,
+            "met": {True: "yes", False: "NO"}.get(ok, ""),
+        }
+        for m, v, t, ok in rows
+    ]
+
+
+def write_outputs(out: Path, raw, summary, info, n, args) -> None:
+    with open(out / "results.csv", "w", newline="") as fh:
+        keys = sorted({k for row in raw for k in row} - {"measure", "repeat"})
+        w = csv.DictWriter(fh, ["measure", "repeat", *keys])
+        w.writeheader()
+        w.writerows(raw)
+    with open(out / "summary.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, ["measure", "value", "target", "met"])
+        w.writeheader()
+        w.writerows(summary)
+    (out / "machine.json").write_text(json.dumps(info, indent=1) + "\n")
+    lines = [
+        f"{n:,} images (perf/generate.py --scale {args.scale:g}),"
+        f" `--cores {args.cores}`, median of {args.repeats};"
+        f" {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB,"
+        f" Python {info['python']}, Snakemake {info['snakemake']},"
+        f" Pillow {info['pillow']}; {datetime.now():%Y-%m-%d}.",
+        "",
+        "| measure | value | target | met |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {r['measure']} | {r['value']} | {r['target']} | {r['met']} |"
+            for r in summary
+        ),
+    ]
+    table = "\n".join(lines) + "\n"
+    (out / "table.md").write_text(table)
+    plot(raw, out / "times.png", n)
+    print()
+    print(table)
+    print(f"written to {out}")
+
+
+def plot(raw, path: Path, n: int) -> None:
+    from matplotlib.figure import Figure
+
+    order = [
+        "one process per image (extrapolated)",
+        "plain Pool loop",
+        "full run",
+        "statistics only (write_greyscale: False)",
+        "one image changed",
+        "no-op run",
+        "dry run",
+    ]
+    values = [median([r["seconds"] for r in raw if r["measure"] == m]) for m in order]
+    fig = Figure(figsize=(8, 3.6))
+    ax = fig.add_subplot()
+    bars = ax.barh(order, values, color=["#b0b0b0", "#8da0cb"] + ["#66c2a5"] * 5)
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.bar_label(bars, labels=[f"{v:.1f} s" for v in values], padding=3)
+    ax.set_xlabel("seconds (log scale, median)")
+    ax.set_title(f"{n:,} images, 2 cores")
+    ax.set_xlim(right=max(values) * 4)
+    fig.savefig(path, bbox_inches="tight", dpi=120)
+
+
+if __name__ == "__main__":
+    main()
