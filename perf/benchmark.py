@@ -1,6 +1,6 @@
 """Measure the workflow against plain-Python references, in one run.
 
-    ./dev.sh bench [--scale 1] [--repeats 3] [--cores 2] [--sample 200]
+    ./dev.sh bench [--scale 1] [--repeats 5] [--cores 2] [--sample 200]
 
 On a generated EuroSAT-like tree (perf/generate.py; --scale 1 is 27,000
 images, 10 is 270,000) this measures, each repeated and reported as the
@@ -9,10 +9,12 @@ after one image changed, and a statistics-only run; the plain
 ``multiprocessing.Pool`` loop that writes the same per-image files
 (perf/references.py); and one process per image, two at a time, on a sample,
 extrapolated. Results go to perf/runs/<timestamp>/: table.md (also printed),
-results.csv (every repetition), summary.csv and times.png.
+results.csv (every repetition), summary.csv, machine.json and times.png.
 
 The machines are shared and noisy: compare ratios taken in one run, never
-absolute seconds across runs.
+absolute seconds across runs. Full runs of the workflow and of the Pool loop
+alternate, each in a new folder; nothing is deleted until the end, because
+mass deletions slow the following writes on some file systems for many seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import csv
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,7 +36,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
@@ -44,10 +46,25 @@ from imagestats import blocks  # noqa: E402
 WORKFLOW_FILES = ["Snakefile", "workflow", "config", "profiles"]
 
 
-def settle() -> None:
-    """Let the file system finish the previous step's writes and deletions."""
+def settle(seconds: float = 1.0) -> None:
+    """Let the file system write out what the previous step wrote."""
     subprocess.run(["sync"], check=False)
-    time.sleep(1.0)
+    time.sleep(seconds)
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Run ``cmd``; wall seconds, CPU seconds of it and all its processes,
+    and its output. Raises with the output's tail when it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    out = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out[-3000:]}")
+    return wall, cpu, out
 
 
 def dataset(runs: Path, scale: float, seed: int) -> tuple[Path, int]:
@@ -58,16 +75,14 @@ def dataset(runs: Path, scale: float, seed: int) -> tuple[Path, int]:
         print(f"generating {data} ...", flush=True)
         n = generate.generate(str(data), scale, seed)
         marker.write_text(f"{n}\n")
-        settle()
     return data, int(marker.read_text())
 
 
 class Workflow:
-    """A copy of the workflow in its own working directory."""
+    """A copy of the workflow in a new working directory."""
 
-    def __init__(self, root: Path, data: Path, cores: int):
-        self.root, self.data, self.cores = root, data, cores
-        shutil.rmtree(root, ignore_errors=True)
+    def __init__(self, root: Path, data: Path, cores: int, config: list[str]):
+        self.root, self.data, self.cores, self.config = root, data, cores, config
         root.mkdir(parents=True)
         for name in WORKFLOW_FILES:
             src = REPO / name
@@ -77,7 +92,7 @@ class Workflow:
                 shutil.copy2(src, root / name)
 
     def run(self, *extra: str) -> dict:
-        """Run snakemake; wall time, peak RSS of the main process, jobs run."""
+        """Run snakemake: times, peak RSS of the main process, jobs run."""
         rss_file = self.root / ".peak_rss"
         cmd = [
             sys.executable,
@@ -89,25 +104,23 @@ class Workflow:
             str(self.cores),
             "--config",
             f"input_dir={self.data}",
+            *self.config,
             *extra,
         ]
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True)
-        seconds = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
-        out = proc.stdout + proc.stderr
+        wall, cpu, out = timed(cmd, self.root)
         return {
-            "seconds": seconds,
+            "seconds": wall,
+            "cpu_seconds": cpu,
             "rss_mb": int(rss_file.read_text()) / 1024,
-            "jobs": out.count("\nlocalrule ")
-            + out.count("\nrule ")
-            + out.count("\nlocalcheckpoint "),
+            "jobs": sum(
+                out.count(f"\n{kind} ")
+                for kind in ("localrule", "rule", "localcheckpoint", "checkpoint")
+            ),
             "nothing_to_do": "Nothing to be done" in out,
         }
 
     def block_benchmarks(self) -> dict[str, dict]:
-        """Per block: job seconds, peak memory (MB) and image count."""
+        """Per block: job seconds, peak memory (MB) and its images."""
         rows = {}
         for f in sorted((self.root / "benchmarks" / "process_block").glob("*.tsv")):
             with open(f) as fh:
@@ -123,43 +136,45 @@ class Workflow:
     def snakemake_files(self) -> int:
         return sum(len(files) for _, _, files in os.walk(self.root / ".snakemake"))
 
-    def change_one_image(self) -> Path:
-        """Invert the pixels of one image; return its path."""
-        from PIL import Image
 
-        first = sorted((self.data / "Forest").iterdir())[0]
-        with Image.open(first) as im:
-            im.point(lambda v: 255 - v).save(first, quality=95)
-        return first
-
-
-def reference_pool(data: Path, out: Path, cores: int) -> float:
-    shutil.rmtree(out, ignore_errors=True)
+def reference_pool(data: Path, out: Path, cores: int) -> tuple[float, float]:
     out.mkdir(parents=True)
-    settle()
-    start = time.perf_counter()
-    references.pool(str(data), str(out), cores)
-    return time.perf_counter() - start
+    script = str(HERE / "references.py")
+    cmd = [
+        sys.executable,
+        script,
+        "pool",
+        str(data),
+        str(out),
+        "--processes",
+        str(cores),
+    ]
+    wall, cpu, _ = timed(cmd, out)
+    return wall, cpu
 
 
 def one_process_per_image(data: Path, out: Path, sample: int, cores: int) -> float:
     """Seconds per image when each image is its own Python process."""
     images = references.list_images(str(data))
-    step = max(1, len(images) // sample)
-    chosen = images[::step][:sample]
-    shutil.rmtree(out, ignore_errors=True)
+    chosen = images[:: max(1, len(images) // sample)][:sample]
     out.mkdir(parents=True)
     script = str(HERE / "references.py")
 
     def one(rel: str) -> None:
-        subprocess.run(
-            [sys.executable, script, "one-image", str(data), str(out), rel], check=True
-        )
+        cmd = [sys.executable, script, "one-image", str(data), str(out), rel]
+        subprocess.run(cmd, check=True)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(cores) as pool:
         list(pool.map(one, chosen))
     return (time.perf_counter() - start) / len(chosen)
+
+
+def invert(path: Path) -> None:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.point(lambda v: 255 - v).save(path, quality=95)
 
 
 def machine() -> dict:
@@ -190,20 +205,23 @@ def machine() -> dict:
     }
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument(
         "--sample", type=int, default=200, help="images for one-process-per-image"
     )
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--config",
+        nargs="*",
+        default=[],
+        help="extra workflow config, e.g. block_size=4000",
+    )
     ap.add_argument("--runs", type=Path, default=HERE / "runs")
+    ap.add_argument("--keep", action="store_true", help="keep the run folders")
     args = ap.parse_args()
 
     data, n = dataset(args.runs, args.scale, args.seed)
@@ -220,78 +238,92 @@ def main() -> None:
         print(f"  {measure} #{repeat}: {shown}", flush=True)
 
     print(f"{n} images in {data}; results in {out}", flush=True)
+    settle(5.0)
+    try:
+        context = measure(args, data, n, out, record)
+    finally:
+        if not args.keep:
+            for folder in out.iterdir():
+                if folder.is_dir():
+                    shutil.rmtree(folder)
+    summary = summarise(raw, n=n, **context)
+    write_outputs(out, raw, summary, machine(), n, args)
+
+
+def measure(args, data: Path, n: int, out: Path, record) -> dict:
+    """Every measurement; returns what the summary needs besides them."""
+    cores, config = args.cores, args.config
     wf = None
     for r in range(1, args.repeats + 1):
-        # interleaved, so that a slow spell of the machine hits both alike
-        wf = Workflow(out / "workflow", data, args.cores)
+        # alternating, so that a slow spell of the machine hits both alike
+        wf = Workflow(out / f"workflow-{r}", data, cores, config)
         settle()
-        full = wf.run()
+        res = wf.run()
         record(
             "full run",
             r,
-            seconds=full["seconds"],
-            rss_mb=full["rss_mb"],
-            jobs=full["jobs"],
+            **{k: res[k] for k in ("seconds", "cpu_seconds", "rss_mb", "jobs")},
         )
-        pool_s = reference_pool(data, out / "reference", args.cores)
-        record("plain Pool loop", r, seconds=pool_s)
-    shutil.rmtree(out / "reference")
+        settle()
+        wall, cpu = reference_pool(data, out / f"reference-{r}", cores)
+        record("plain Pool loop", r, seconds=wall, cpu_seconds=cpu)
     block_rows = wf.block_benchmarks()
 
     for r in range(1, args.repeats + 1):
         settle()
-        noop = wf.run()
-        assert noop["nothing_to_do"], "a run after a complete run did something"
-        record("no-op run", r, seconds=noop["seconds"], rss_mb=noop["rss_mb"])
-        dry = wf.run("-n")
-        assert dry["nothing_to_do"], "a dry run after a complete run found work"
-        record("dry run", r, seconds=dry["seconds"], rss_mb=dry["rss_mb"])
+        res = wf.run()
+        assert res["nothing_to_do"], "a run after a complete run did something"
+        record("no-op run", r, seconds=res["seconds"], rss_mb=res["rss_mb"])
+        res = wf.run("-n")
+        assert res["nothing_to_do"], "a dry run after a complete run found work"
+        record("dry run", r, seconds=res["seconds"], rss_mb=res["rss_mb"])
+
     changed = sorted((data / "Forest").iterdir())[0]
     original = changed.read_bytes()
     try:
         for r in range(1, args.repeats + 1):
-            wf.change_one_image()
+            invert(changed)
             settle()
             res = wf.run()
             record("one image changed", r, seconds=res["seconds"], jobs=res["jobs"])
     finally:
         changed.write_bytes(original)  # the dataset stays as generated
-    changed_path = str(changed.relative_to(data))
-    snakemake_files = wf.snakemake_files()
 
     for r in range(1, args.repeats + 1):
         settle()
-        stats_only = Workflow(out / "stats-only", data, args.cores)
+        stats_only = Workflow(out / f"stats-only-{r}", data, cores, config)
         res = stats_only.run("write_greyscale=False")
         record("statistics only (write_greyscale: False)", r, seconds=res["seconds"])
-        shutil.rmtree(out / "stats-only")
 
     settle()
-    per_image = one_process_per_image(
-        data, out / "one-process", args.sample, args.cores
-    )
-    shutil.rmtree(out / "one-process")
+    per_image = one_process_per_image(data, out / "one-process", args.sample, cores)
     record("one process per image (extrapolated)", 1, seconds=per_image * n)
-
-    changed_block = next(
-        b for b, row in block_rows.items() if changed_path in row["members"]
-    )
-    summary = summarise(raw, block_rows, changed_block, n, snakemake_files)
-    info = machine()
-    write_outputs(out, raw, summary, info, n, args)
+    return {
+        "block_rows": block_rows,
+        "changed_path": str(changed.relative_to(data)),
+        "snakemake_files": wf.snakemake_files(),
+    }
 
 
-def summarise(raw, block_rows, changed_block, n, snakemake_files) -> list[dict]:
+def median_of(raw, measure, key="seconds") -> float:
+    return statistics.median(r[key] for r in raw if r["measure"] == measure)
+
+
+def summarise(raw, *, block_rows, changed_path, n, snakemake_files) -> list[dict]:
     def med(measure, key="seconds"):
-        return median([row[key] for row in raw if row["measure"] == measure])
+        return median_of(raw, measure, key)
 
     full, pool = med("full run"), med("plain Pool loop")
+    full_cpu, pool_cpu = (
+        med("full run", "cpu_seconds"),
+        med("plain Pool loop", "cpu_seconds"),
+    )
     noop, dry = med("no-op run"), med("dry run")
     changed = med("one image changed")
     per_image = med("one process per image (extrapolated)")
     stats_only = med("statistics only (write_greyscale: False)")
     sizes = [len(b["members"]) for b in block_rows.values()]
-    block = block_rows[changed_block]
+    block = next(b for b in block_rows.values() if changed_path in b["members"])
     bound = noop + block["s"]
     small = n <= 30_000
     limit = 3.0 if small else 15.0
@@ -304,6 +336,12 @@ def summarise(raw, block_rows, changed_block, n, snakemake_files) -> list[dict]:
             f"{full / pool:.2f}x",
             "at most 1.3x",
             full <= 1.3 * pool,
+        ),
+        (
+            "CPU time, full run / Pool loop (all processes)",
+            f"{full_cpu:.1f} s / {pool_cpu:.1f} s = {full_cpu / pool_cpu:.2f}x",
+            "",
+            "",
         ),
         (
             "one process per image, 2 at a time (extrapolated)",
@@ -332,7 +370,7 @@ def summarise(raw, block_rows, changed_block, n, snakemake_files) -> list[dict]:
         (
             "one image changed, then a run",
             f"{changed:.2f} s, {med('one image changed', 'jobs'):.0f} jobs",
-            f"one block + aggregates, at most no-op + that block's job"
+            f"one block + aggregates; at most no-op + that block's job"
             f" ({block['s']:.2f} s, {len(block['members'])} images) = {bound:.2f} s",
             changed <= bound,
         ),
@@ -387,9 +425,10 @@ def write_outputs(out: Path, raw, summary, info, n, args) -> None:
         w.writeheader()
         w.writerows(summary)
     (out / "machine.json").write_text(json.dumps(info, indent=1) + "\n")
+    config = f", config {' '.join(args.config)}" if args.config else ""
     lines = [
         f"{n:,} images (perf/generate.py --scale {args.scale:g}),"
-        f" `--cores {args.cores}`, median of {args.repeats};"
+        f" `--cores {args.cores}`{config}, median of {args.repeats};"
         f" {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB,"
         f" Python {info['python']}, Snakemake {info['snakemake']},"
         f" Pillow {info['pillow']}; {datetime.now():%Y-%m-%d}.",
@@ -403,13 +442,13 @@ def write_outputs(out: Path, raw, summary, info, n, args) -> None:
     ]
     table = "\n".join(lines) + "\n"
     (out / "table.md").write_text(table)
-    plot(raw, out / "times.png", n)
+    plot(raw, out / "times.png", n, args.cores)
     print()
     print(table)
     print(f"written to {out}")
 
 
-def plot(raw, path: Path, n: int) -> None:
+def plot(raw, path: Path, n: int, cores: int) -> None:
     from matplotlib.figure import Figure
 
     order = [
@@ -421,15 +460,15 @@ def plot(raw, path: Path, n: int) -> None:
         "no-op run",
         "dry run",
     ]
-    values = [median([r["seconds"] for r in raw if r["measure"] == m]) for m in order]
+    values = [median_of(raw, m) for m in order]
     fig = Figure(figsize=(8, 3.6))
     ax = fig.add_subplot()
     bars = ax.barh(order, values, color=["#b0b0b0", "#8da0cb"] + ["#66c2a5"] * 5)
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.bar_label(bars, labels=[f"{v:.1f} s" for v in values], padding=3)
-    ax.set_xlabel("seconds (log scale, median)")
-    ax.set_title(f"{n:,} images, 2 cores")
+    ax.set_xlabel("seconds, median (log scale)")
+    ax.set_title(f"{n:,} images, {cores} cores")
     ax.set_xlim(right=max(values) * 4)
     fig.savefig(path, bbox_inches="tight", dpi=120)
 

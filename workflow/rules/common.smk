@@ -118,3 +118,23 @@ def get_code(script):
     rule (Snakemake itself tracks only the script file)."""
     path = os.path.join(SCRIPTS, script)
     return [os.path.relpath(p) for p in codedeps.module_files(path)]
+
+
+def cancel_scheduler_timers():
+    """Snakemake's scheduler leaves a non-daemon one-second threading.Timer
+    behind after its last round (the --max-jobs-per-timespan rate limiter), and
+    the interpreter waits for it before exiting: a second added to every run.
+    Once the workflow has finished, nothing waits on those timers."""
+    import threading
+
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
+
+
+onsuccess:
+    cancel_scheduler_timers()
+
+
+onerror:
+    cancel_scheduler_timers()
