@@ -122,7 +122,9 @@ class Workflow:
     def block_benchmarks(self) -> dict[str, dict]:
         """Per block: job seconds, peak memory (MB) and its images."""
         rows = {}
-        for f in sorted((self.root / "benchmarks" / "process_block").glob("*.tsv")):
+        for f in sorted(
+            (self.root / "logs" / "benchmarks" / "process_block").glob("*.tsv")
+        ):
             with open(f) as fh:
                 row = next(csv.DictReader(fh, delimiter="\t"))
             manifest = self.root / "results/plan/blocks" / (f.stem + ".jsonl")
@@ -132,6 +134,17 @@ class Workflow:
                 "members": blocks.read_manifest(str(manifest)),
             }
         return rows
+
+    def accounted(self) -> tuple[int, int, int]:
+        """Images in results/stats.tsv, in results/rejected.tsv, and found."""
+        results = self.root / "results"
+
+        def rows(name: str) -> int:
+            with open(results / name, newline="") as fh:
+                return sum(1 for _ in csv.reader(fh, delimiter="\t")) - 1
+
+        found = json.loads((results / "plan" / "inventory.json").read_text())["found"]
+        return rows("stats.tsv"), rows("rejected.tsv"), found
 
     def snakemake_files(self) -> int:
         return sum(len(files) for _, _, files in os.walk(self.root / ".snakemake"))
@@ -302,6 +315,7 @@ def measure(args, data: Path, n: int, out: Path, record) -> dict:
         "block_rows": block_rows,
         "changed_path": str(changed.relative_to(data)),
         "snakemake_files": wf.snakemake_files(),
+        "accounted": wf.accounted(),
     }
 
 
@@ -309,7 +323,15 @@ def median_of(raw, measure, key="seconds") -> float:
     return statistics.median(r[key] for r in raw if r["measure"] == measure)
 
 
-def summarise(raw, *, block_rows, changed_path, n, snakemake_files) -> list[dict]:
+def pair_ratios(raw) -> str:
+    full = {r["repeat"]: r["seconds"] for r in raw if r["measure"] == "full run"}
+    pool = {r["repeat"]: r["seconds"] for r in raw if r["measure"] == "plain Pool loop"}
+    return ", ".join(f"{full[k] / pool[k]:.2f}x" for k in sorted(full))
+
+
+def summarise(
+    raw, *, block_rows, changed_path, n, snakemake_files, accounted
+) -> list[dict]:
     def med(measure, key="seconds"):
         return median_of(raw, measure, key)
 
@@ -325,8 +347,14 @@ def summarise(raw, *, block_rows, changed_path, n, snakemake_files) -> list[dict
     sizes = [len(b["members"]) for b in block_rows.values()]
     block = next(b for b in block_rows.values() if changed_path in b["members"])
     bound = noop + block["s"]
-    small = n <= 30_000
-    limit = 3.0 if small else 15.0
+    # The issue's targets are for EuroSAT's 27,000 images; only the dry-run
+    # and no-op limit is also given for 270,000.
+    at_27k = 25_000 <= n <= 30_000
+    limit = 3.0 if n <= 30_000 else 15.0 if n <= 300_000 else None
+
+    def target(text, ok, applies=at_27k):
+        return (text, ok) if applies else ("", "")
+
     largest = max(block_rows.values(), key=lambda b: len(b["members"]))
     rows = [
         ("full run, from nothing to every aggregate", f"{full:.1f} s", "", ""),
@@ -334,9 +362,9 @@ def summarise(raw, *, block_rows, changed_path, n, snakemake_files) -> list[dict
         (
             "full run / Pool loop",
             f"{full / pool:.2f}x",
-            "at most 1.3x",
-            full <= 1.3 * pool,
+            *target("at most 1.3x", full <= 1.3 * pool),
         ),
+        ("full run / Pool loop, each repeat (side by side)", pair_ratios(raw), "", ""),
         (
             "CPU time, full run / Pool loop (all processes)",
             f"{full_cpu:.1f} s / {pool_cpu:.1f} s = {full_cpu / pool_cpu:.2f}x",
@@ -352,36 +380,33 @@ def summarise(raw, *, block_rows, changed_path, n, snakemake_files) -> list[dict
         (
             "speed-up over one process per image",
             f"{per_image / full:.0f}x",
-            "at least 40x",
-            per_image >= 40 * full,
+            *target("at least 40x", per_image >= 40 * full),
         ),
         (
             "dry run after a complete run",
             f"{dry:.2f} s",
-            f"at most {limit:g} s",
-            dry <= limit,
+            *target(f"at most {limit:g} s", limit and dry <= limit, limit),
         ),
         (
             "run with nothing to do",
             f"{noop:.2f} s",
-            f"at most {limit:g} s",
-            noop <= limit,
+            *target(f"at most {limit:g} s", limit and noop <= limit, limit),
         ),
         (
             "one image changed, then a run",
             f"{changed:.2f} s, {med('one image changed', 'jobs'):.0f} jobs",
-            f"one block + aggregates; at most no-op + that block's job"
-            f" ({block['s']:.2f} s, {len(block['members'])} images) = {bound:.2f} s",
-            changed <= bound,
+            *target(
+                f"one block + aggregates; at most no-op + that block's job"
+                f" ({block['s']:.2f} s, {len(block['members'])} images)"
+                f" = {bound:.2f} s",
+                changed <= bound,
+            ),
         ),
         ("statistics only (write_greyscale: False)", f"{stats_only:.1f} s", "", ""),
         (
             "peak memory, main snakemake process (full run)",
             f"{med('full run', 'rss_mb'):.0f} MB",
-            "at most 400 MB at 27,000 images"
-            if small
-            else "grows no faster than images",
-            med("full run", "rss_mb") <= 400 if small else "",
+            *target("at most 400 MB", med("full run", "rss_mb") <= 400),
         ),
         ("peak memory, dry run", f"{med('dry run', 'rss_mb'):.0f} MB", "", ""),
         (
@@ -395,6 +420,12 @@ def summarise(raw, *, block_rows, changed_path, n, snakemake_files) -> list[dict
             f"{len(block_rows)}, {min(sizes)} to {max(sizes)} images",
             "",
             "",
+        ),
+        (
+            "images accounted for: processed + rejected = found",
+            f"{accounted[0]:,} + {accounted[1]:,} = {accounted[2]:,}",
+            "all",
+            accounted[0] + accounted[1] == accounted[2],
         ),
         (
             "files under .snakemake/",

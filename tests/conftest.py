@@ -69,16 +69,27 @@ class Project:
         shutil.copytree(self.root, root, symlinks=True)
         return Project(root)
 
-    def snakemake(self, *args: str, check: bool = True, timeout: int = 600) -> Run:
-        cmd = [str(BIN / "snakemake"), "--directory", ".test", "--cores", "2", *args]
-        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    @staticmethod
+    def command(*args: str) -> list[str]:
+        return [str(BIN / "snakemake"), "--directory", ".test", "--cores", "2", *args]
+
+    @staticmethod
+    def environment(extra: dict | None = None) -> dict:
+        env = dict(os.environ, **(extra or {}))
+        env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
+        return env
+
+    def snakemake(
+        self, *args: str, check: bool = True, timeout: int = 600, env=None
+    ) -> Run:
+        cmd = self.command(*args)
         proc = subprocess.run(
             cmd,
             cwd=self.root,
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=env,
+            env=self.environment(env),
         )
         run = Run(cmd, proc.returncode, proc.stdout, proc.stderr)
         if check and proc.returncode != 0:

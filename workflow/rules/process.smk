@@ -7,7 +7,7 @@ rule process_block:
     log:
         "logs/process_block/{block}.log",
     benchmark:
-        "benchmarks/process_block/{block}.tsv"
+        "logs/benchmarks/process_block/{block}.tsv"
     conda:
         "../envs/imagestats.yaml"
     threads: 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 import sys
 
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
@@ -24,8 +26,10 @@ def job_log(path: str, *expected: type[BaseException]):
     root.addHandler(to_file)
     root.addHandler(to_terminal)
     logging.captureWarnings(True)
+    job = logging.getLogger("job")
+    job.info("running on %s%s", socket.gethostname(), _slurm_job())
     try:
-        yield logging.getLogger("job")
+        yield job
     except expected as e:
         root.error("%s", e)
         sys.exit(1)
@@ -36,3 +40,8 @@ def job_log(path: str, *expected: type[BaseException]):
         to_file.close()
         root.removeHandler(to_file)
         root.removeHandler(to_terminal)
+
+
+def _slurm_job() -> str:
+    job = os.environ.get("SLURM_JOB_ID")
+    return f" in Slurm job {job}" if job else ""
