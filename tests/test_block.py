@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -103,3 +104,21 @@ def test_record_names_its_source_and_version(tree):
     st = (tree / "in/A/one.jpg").stat()
     assert record["source"] == [st.st_size, st.st_mtime_ns]
     assert record["version"] == block.output_version(True)
+
+
+def test_a_second_writer_of_a_block_waits_for_the_first(tree):
+    """As when a killed run left a job running and the next run starts it again."""
+    done = threading.Event()
+
+    def second():
+        run()
+        done.set()
+
+    with block.exclusive("table.tsv", "block"):
+        worker = threading.Thread(target=second)
+        worker.start()
+        assert not done.wait(1.0)
+        assert not (tree / "table.tsv").exists()
+    worker.join(30)
+    assert done.is_set()
+    assert (tree / "table.tsv").exists()

@@ -8,7 +8,7 @@ from snakemake.utils import validate
 
 sys.path.insert(0, os.path.join(workflow.current_basedir, "..", "scripts"))
 
-from imagestats import blocks, codedeps, inventory, plan  # noqa: E402
+from imagestats import blocks, codedeps, collect, inventory, plan  # noqa: E402
 from imagestats.folders import FolderIndex  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -132,7 +132,16 @@ def cancel_scheduler_timers():
             thread.cancel()
 
 
+def warn_about_rejected():
+    """Repeat, as the run's last word, how many images were left out."""
+    path = rules.collect_stats.output.rejected
+    n = collect.count_rejected(path)
+    if n:
+        logger.warning(collect.rejected_message(n, path))
+
+
 onsuccess:
+    warn_about_rejected()
     cancel_scheduler_timers()
 
 

@@ -14,6 +14,7 @@ rule process_block:
     params:
         sources=get_block_sources,
         write_greyscale=config["write_greyscale"],
+        max_pixels=config["max_pixels"],
         on_error=config["on_error"],
     script:
         "../scripts/process_block.py"

@@ -14,6 +14,7 @@ with job_log(sm.log[0], BlockError):
         sm.config["input_dir"],
         sm.output.table,
         write_greyscale=sm.params.write_greyscale,
+        max_pixels=sm.params.max_pixels,
         on_error=sm.params.on_error,
         workers=sm.threads,
         progress_every=sm.config["progress_every"],

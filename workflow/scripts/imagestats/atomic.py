@@ -8,9 +8,13 @@ overwrites what an interrupted one left instead of piling up leftovers.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 
 PARTIAL_SUFFIX = ".partial"
+# Failures of the output file system itself (full, over quota, read-only,
+# broken): no input is to blame, so a job stops rather than skip an image.
+STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
 
 
 def partial_path(path: str) -> str:
@@ -29,8 +33,9 @@ def write_bytes(path: str, data: bytes) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         _remove_quietly(tmp)
+        _name_the_file(e, path)
         raise
 
 
@@ -42,9 +47,16 @@ def open_text(path: str):
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             yield fh
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         _remove_quietly(tmp)
+        _name_the_file(e, path)
         raise
+
+
+def _name_the_file(error: BaseException, path: str) -> None:
+    # os.write() and close() errors carry no file name; messages need one
+    if isinstance(error, OSError) and error.filename is None:
+        error.filename = path
 
 
 def _remove_quietly(path: str) -> None:

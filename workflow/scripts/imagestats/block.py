@@ -13,7 +13,7 @@ disk, gets its row from that record instead of being processed again.
 from __future__ import annotations
 
 import contextlib
-import errno
+import fcntl
 import hashlib
 import json
 import logging
@@ -26,13 +26,10 @@ import PIL
 
 from . import atomic, codedeps, records
 from .folders import FolderIndex
-from .greyscale import ImageError, load
+from .greyscale import DEFAULT_MAX_PIXELS, ImageError, load, too_large
 from .pngio import encode_grey_png
 
 log = logging.getLogger(__name__)
-
-# Errors of the output file system: no image is to blame, so the block stops.
-FATAL_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
 
 
 class BlockError(Exception):
@@ -61,9 +58,12 @@ def output_version(write_greyscale: bool) -> str:
 class _Writer:
     """Per-process state: settings, and the output folders made so far."""
 
-    def __init__(self, input_dir: str, write_greyscale: bool, version: str):
+    def __init__(
+        self, input_dir: str, write_greyscale: bool, max_pixels: int, version: str
+    ):
         self.input_dir = input_dir
         self.write_greyscale = write_greyscale
+        self.max_pixels = max_pixels
         self.version = version
         self.made: set[str] = set()
         # a failed open per new image costs as much as a read on some file
@@ -101,6 +101,8 @@ class _Writer:
         png = record.get("greyscale")
         if png and not os.path.exists(png):
             return None
+        if too_large(record["width"], record["height"], self.max_pixels):
+            return None  # now over the limit: load() rejects it
         return {c: record[c] for c in records.STATS_COLUMNS}
 
     def __call__(self, relpath: str) -> tuple[dict, bool]:
@@ -119,7 +121,7 @@ class _Writer:
         except OSError:
             source = None  # load() below says why
         try:
-            grey, stats = load(src)
+            grey, stats = load(src, self.max_pixels)
         except ImageError as e:
             self._forget(relpath)
             return {"path": relpath, "error": str(e)}, True
@@ -131,10 +133,9 @@ class _Writer:
                 self._write(png, encode_grey_png(grey))
             self._write(records.record_path(relpath), records.record_json(record))
         except OSError as e:
-            if e.errno in FATAL_WRITE_ERRORS:
+            if e.errno in atomic.STORAGE_ERRORS:
                 raise BlockError(
-                    f"cannot write the outputs of {relpath!r}: {e.strerror}"
-                    f" ({e.filename})"
+                    f"cannot write {e.filename}, an output of {relpath!r}: {e.strerror}"
                 ) from e
             self._forget(relpath)
             error = f"cannot write its outputs: {e.strerror}"
@@ -160,6 +161,7 @@ def process_block(
     table_path: str,
     *,
     write_greyscale: bool = True,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
     on_error: str = "skip",
     workers: int = 1,
     progress_every: int = 1000,
@@ -171,24 +173,36 @@ def process_block(
     start = time.perf_counter()
     total = len(members)
     log.info("%s: %d images from %s", name, total, input_dir)
-    settings = (input_dir, write_greyscale, output_version(write_greyscale))
+    version = output_version(write_greyscale)
+    settings = (input_dir, write_greyscale, max_pixels, version)
     rows: list[dict] = []
     processed = rejected = 0
-    for row, was_processed in _rows(members, settings, workers):
-        processed += was_processed
-        if row.get("error"):
-            rejected += 1
-            shown = records.printable(row["path"])
-            if on_error == "fail":
-                raise BlockError(f"{shown}: {row['error']}")
-            log.warning("rejected %s: %s", shown, row["error"])
-            row["path"] = shown
-        rows.append(row)
-        done = len(rows)
-        if done % progress_every == 0 and done < total:
-            log.info("%s: %d/%d images done, %d rejected", name, done, total, rejected)
-    with atomic.open_text(table_path) as fh:
-        records.write_tsv(fh, records.BLOCK_COLUMNS, rows)
+    with exclusive(table_path, name):
+        for row, was_processed in _rows(members, settings, workers):
+            processed += was_processed
+            if row.get("error"):
+                rejected += 1
+                shown = records.printable(row["path"])
+                if on_error == "fail":
+                    raise BlockError(f"{shown}: {row['error']}")
+                log.info("rejected %s: %s", shown, row["error"])
+                row["path"] = shown
+            rows.append(row)
+            done = len(rows)
+            if done % progress_every == 0 and done < total:
+                log.info(
+                    "%s: %d/%d images done, %d rejected", name, done, total, rejected
+                )
+        with atomic.open_text(table_path) as fh:
+            records.write_tsv(fh, records.BLOCK_COLUMNS, rows)
+    if rejected:
+        log.warning(
+            "%s: %d of %d images rejected (reasons in this job's log, and in"
+            " results/rejected.tsv once the blocks are collected)",
+            name,
+            rejected,
+            total,
+        )
     result = BlockResult(
         total, processed, total - processed, rejected, time.perf_counter() - start
     )
@@ -205,6 +219,23 @@ def process_block(
         table_path,
     )
     return result
+
+
+@contextlib.contextmanager
+def exclusive(table_path: str, name: str):
+    """Hold the block's lock. A process of an earlier, killed run can still be
+    writing this block's outputs (killing snakemake does not kill its jobs);
+    this one waits for it rather than write the same files at the same time.
+    The kernel drops the lock when its holder dies, however it dies."""
+    folder, table = os.path.split(table_path)
+    os.makedirs(folder or ".", exist_ok=True)
+    with open(os.path.join(folder, f".{table}.lock"), "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("%s: another process is still writing it; waiting", name)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
 
 
 def _rows(members, settings, workers):

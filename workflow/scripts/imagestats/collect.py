@@ -13,6 +13,19 @@ class CollectError(Exception):
     pass
 
 
+def rejected_message(n: int, path: str) -> str:
+    were = "image was" if n == 1 else "images were"
+    return f"{n} {were} rejected; see {path}"
+
+
+def count_rejected(path: str) -> int:
+    """Rows of a rejected.tsv (0 when there is none)."""
+    try:
+        return len(records.read_tsv(path))
+    except FileNotFoundError:
+        return 0
+
+
 def collect(
     block_tables: list[str], stats_out: str, rejected_out: str, expected: int
 ) -> tuple[int, int]:
@@ -40,6 +53,8 @@ def collect(
         records.write_tsv(fh, records.STATS_COLUMNS, good)
     with atomic.open_text(rejected_out) as fh:
         records.write_tsv(fh, records.REJECTED_COLUMNS, bad)
+    if bad:
+        log.warning(rejected_message(len(bad), rejected_out))
     log.info(
         "read %d block tables; wrote %d images to %s and %d rejected to %s",
         len(block_tables),

@@ -16,6 +16,10 @@ from typing import NamedTuple
 from PIL import Image, ImageStat
 
 SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
+# Pillow's own refusal threshold (twice Image.MAX_IMAGE_PIXELS); load() applies
+# its max_pixels instead, so that the limit is a setting and the reason clear.
+DEFAULT_MAX_PIXELS = 178_956_970
+Image.MAX_IMAGE_PIXELS = None
 _FILE_ERRORS = {
     errno.ENOENT: "file not found (deleted, or a broken link)",
     errno.EACCES: "cannot be read: permission denied",
@@ -110,22 +114,33 @@ def statistics(grey: Image.Image, mode: str, frames: int = 1) -> Stats:
     )
 
 
-def load(path: str) -> tuple[Image.Image, Stats]:
+def too_large(width: int, height: int, max_pixels: int) -> str | None:
+    if width * height > max_pixels:
+        return (
+            f"{width}x{height} = {width * height} pixels,"
+            f" more than max_pixels ({max_pixels})"
+        )
+    return None
+
+
+def load(path: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[Image.Image, Stats]:
     """Open ``path``, convert its first frame to greyscale and describe it.
 
     Raises ``ImageError`` with a reason a person understands when the file is
-    not a usable image.
+    not a usable image, or has more than ``max_pixels`` pixels (checked from
+    the header, before any pixel is decoded).
     """
     try:
         with Image.open(path) as im:
+            reason = too_large(im.width, im.height, max_pixels)
+            if reason:
+                raise ImageError(reason)
             mode = im.mode
             frames = getattr(im, "n_frames", 1)
             im.load()
             grey = to_greyscale(im)
     except ImageError:
         raise
-    except Image.DecompressionBombError as e:
-        raise ImageError(f"too large to open safely: {e}") from e
     except Image.UnidentifiedImageError:
         raise ImageError("not an image Pillow can read") from None
     except OSError as e:

@@ -9,6 +9,8 @@ import os
 import socket
 import sys
 
+from .atomic import STORAGE_ERRORS
+
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
@@ -32,6 +34,12 @@ def job_log(path: str, *expected: type[BaseException]):
         yield job
     except expected as e:
         root.error("%s", e)
+        sys.exit(1)
+    except OSError as e:
+        if e.errno not in STORAGE_ERRORS:
+            root.exception("job failed")
+            raise
+        root.error("cannot write %s: %s", e.filename or "the outputs", e.strerror)
         sys.exit(1)
     except BaseException:
         root.exception("job failed")

@@ -3,6 +3,7 @@ state) and without pandas, whose import alone would double this job's time."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -40,12 +41,27 @@ def _save(fig: Figure, path: str) -> None:
     folder, name = os.path.split(path)
     stem, ext = os.path.splitext(name)
     tmp = os.path.join(folder, f".{stem}.partial{ext}")
-    fig.savefig(tmp, bbox_inches="tight")
-    os.replace(tmp, path)
+    try:
+        fig.savefig(tmp, bbox_inches="tight")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def nothing_to_plot(path: str) -> None:
+    fig = Figure(figsize=(7.5, 1.5))
+    fig.text(
+        0.5, 0.5, "No image was processed (see results/rejected.tsv).", ha="center"
+    )
+    _save(fig, path)
 
 
 def brightness_by_class(survey: Survey, path: str) -> None:
     """Box plots of per-image mean brightness, one per class."""
+    if not len(survey):
+        return nothing_to_plot(path)
     classes = survey.class_names()
     fig = Figure(figsize=(7.5, 1.2 + 0.4 * max(1, len(classes))))
     ax = fig.add_subplot()
