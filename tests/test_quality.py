@@ -86,3 +86,33 @@ def test_scripts_are_thin_adapters():
 
 def test_python_is_the_pinned_311_or_newer():
     assert sys.version_info >= (3, 11)
+
+
+def pinned_requirements() -> dict[str, str]:
+    pins = {}
+    for line in (REPO / "requirements.txt").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    return pins
+
+
+def test_conda_environments_pin_the_versions_pip_installs():
+    """CI tests the pip route; the conda files must describe the same stack."""
+    pins = pinned_requirements()
+    conda_to_pip = {"matplotlib-base": "matplotlib"}
+    envs = list((REPO / "workflow/envs").glob("*.yaml"))
+    assert envs
+    for env in envs:
+        for dependency in yaml.safe_load(env.read_text())["dependencies"]:
+            name, version = (part.strip() for part in dependency.split("="))
+            if name == "python":
+                assert sys.version.startswith(version), env.name
+            else:
+                assert pins[conda_to_pip.get(name, name)] == version, (env.name, name)
+
+
+def test_every_rule_uses_a_conda_environment_that_exists():
+    for smk in (REPO / "workflow/rules").glob("*.smk"):
+        for env in re.findall(r'conda:\s*\n\s*"([^"]+)"', smk.read_text()):
+            assert (smk.parent / env).resolve().exists(), (smk.name, env)

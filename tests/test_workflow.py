@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -24,7 +25,15 @@ COLUMNS = [
     "median",
     "std",
 ]
-AGGREGATES = {"collect_stats", "summarise_classes", "plot_brightness", "all"}
+AGGREGATES = {
+    "collect_stats",
+    "summarise_classes",
+    "plot_brightness",
+    "plot_block_runtimes",
+    "make_galleries",
+    "describe_run",
+    "all",
+}
 
 
 def changed_blocks(before: dict, after: dict) -> set:
@@ -96,14 +105,37 @@ def test_summary_per_class(completed_project):
     assert all(name in plot for name in classes)
 
 
+def test_every_log_says_what_it_did_and_how_long_it_took(completed_project):
+    logs = completed_project.workdir / "logs"
+    files = [f for f in logs.rglob("*.log")]
+    assert len(files) == 7 + len(completed_project.block_tables())  # 7 other rules
+    for log in files:
+        assert "finished in" in log.read_text(), log.name
+    block_log = next((logs / "process_block").iterdir()).read_text()
+    assert "images from data" in block_log  # what it read
+    assert "wrote results/blocks/" in block_log  # what it wrote
+    assert "0 rejected" in block_log
+    assert "images done" in block_log
+
+
 def test_block_jobs_and_metadata_scale_with_blocks(completed_project):
     p = completed_project
     inventory = json.loads((p.results / "plan" / "inventory.json").read_text())
     assert inventory["selected"] == len(p.stats()) == 108
     assert inventory["blocks"] == len(p.block_tables()) > 1
-    metadata = list((p.workdir / ".snakemake" / "metadata").iterdir())
-    # one record per block table and per aggregate, none per image
-    assert len(metadata) < inventory["blocks"] + 10
+    # Snakemake keeps a record per output it knows of: each block's table and
+    # the aggregates, none per image
+    recorded = {
+        base64.b64decode(f.name).decode()
+        for f in (p.workdir / ".snakemake" / "metadata").iterdir()
+    }
+    tables = {f"results/blocks/{b}.tsv" for b in p.block_tables()}
+    assert tables <= recorded
+    aggregates = recorded - tables
+    assert all(
+        not a.startswith(("results/greyscale/", "results/stats/")) for a in aggregates
+    )
+    assert len(aggregates) == 11
 
 
 # -- a second run --------------------------------------------------------------
@@ -224,7 +256,13 @@ def test_editing_processing_code_reruns_what_it_produced(completed):
     with open(code / "plots.py", "a", encoding="utf-8") as fh:
         fh.write("\n# an edit\n")
     run = completed.snakemake()
-    assert set(run.rules()) == {"plot_brightness", "all"}
+    # the modules that use plots.py, and nothing else
+    assert set(run.rules()) == {
+        "plot_brightness",
+        "plot_block_runtimes",
+        "make_galleries",
+        "all",
+    }
 
 
 # -- one image first --------------------------------------------------------

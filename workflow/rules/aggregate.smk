@@ -4,8 +4,18 @@ rule collect_stats:
         inventory=get_plan_file("inventory.json"),
         code=get_code("collect_stats.py"),
     output:
-        stats="results/stats.tsv",
-        rejected="results/rejected.tsv",
+        stats=report(
+            "results/stats.tsv",
+            caption="../report/stats.rst",
+            category="5. Tables",
+            labels={"table": "all images"},
+        ),
+        rejected=report(
+            "results/rejected.tsv",
+            caption="../report/rejected.rst",
+            category="5. Tables",
+            labels={"table": "rejected images"},
+        ),
     log:
         "logs/collect_stats.log",
     conda:
@@ -20,10 +30,15 @@ rule summarise_classes:
         rejected=rules.collect_stats.output.rejected,
         code=get_code("summarise_classes.py"),
     output:
-        classes="results/summary/classes.tsv",
+        classes=report(
+            "results/summary/classes.tsv",
+            caption="../report/classes.rst",
+            category="1. Overview",
+            labels={"item": "summary per class (table)"},
+        ),
     log:
         "logs/summarise_classes.log",
     conda:
-        "../envs/imagestats.yaml"
+        "../envs/summary.yaml"
     script:
         "../scripts/summarise_classes.py"

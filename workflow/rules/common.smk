@@ -69,13 +69,21 @@ def get_block_manifest(wildcards):
     return os.path.join(plan_dir, "blocks", wildcards.block + blocks.MANIFEST_SUFFIX)
 
 
-def get_block_tables(wildcards):
+def get_block_names():
     plan_dir = checkpoints.plan_blocks.get().output.plan
-    names = blocks.manifest_names(os.path.join(plan_dir, "blocks"))
+    return blocks.manifest_names(os.path.join(plan_dir, "blocks"))
+
+
+def get_block_tables(wildcards):
+    names = get_block_names()
     if workflow.is_main_process:
         for name in names:
             invalidate_incomplete_block(name)
     return expand(rules.process_block.output.table, block=names)
+
+
+def get_block_benchmarks(wildcards):
+    return expand(rules.process_block.benchmark, block=get_block_names())
 
 
 def get_block_sources(wildcards):

@@ -1,6 +1,9 @@
 """One block job: greyscale PNG, stats record and table row for every image
 of the block's manifest."""
 
+import logging
+
+from imagestats import plan
 from imagestats.block import BlockError, process_block
 from imagestats.blocks import read_manifest
 from imagestats.joblog import job_log
@@ -19,4 +22,7 @@ with job_log(sm.log[0], BlockError):
         workers=sm.threads,
         progress_every=sm.config["progress_every"],
         name=f"block {sm.wildcards.block}",
+    )
+    logging.getLogger("progress").info(
+        plan.progress_message(sm.input.manifest, sm.output.table)
     )

@@ -1,5 +1,6 @@
-"""Logging for the workflow's jobs: everything to the rule's log file,
-warnings and errors also to the terminal Snakemake runs in."""
+"""Logging for the workflow's jobs: everything to the rule's log file;
+warnings, errors and the ``progress`` logger also to the terminal Snakemake
+runs in (on Slurm, the job's Slurm log)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import os
 import socket
 import sys
+import time
 
 from .atomic import STORAGE_ERRORS
 
@@ -23,15 +25,17 @@ def job_log(path: str, *expected: type[BaseException]):
     to_file = logging.FileHandler(path, mode="w", encoding="utf-8")
     to_file.setFormatter(logging.Formatter(FORMAT))
     to_terminal = logging.StreamHandler(sys.stderr)
-    to_terminal.setLevel(logging.WARNING)
+    to_terminal.addFilter(_for_terminal)
     to_terminal.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     root.addHandler(to_file)
     root.addHandler(to_terminal)
     logging.captureWarnings(True)
     job = logging.getLogger("job")
     job.info("running on %s%s", socket.gethostname(), _slurm_job())
+    start = time.perf_counter()
     try:
         yield job
+        job.info("finished in %.2f s", time.perf_counter() - start)
     except expected as e:
         root.error("%s", e)
         sys.exit(1)
@@ -53,3 +57,7 @@ def job_log(path: str, *expected: type[BaseException]):
 def _slurm_job() -> str:
     job = os.environ.get("SLURM_JOB_ID")
     return f" in Slurm job {job}" if job else ""
+
+
+def _for_terminal(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or record.name == "progress"

@@ -1,9 +1,10 @@
 """The block plan: which images there are and which block each belongs to.
 
 The checkpoint writes the plan to a folder: one manifest per block
-(``blocks/<name>.jsonl``), the files that were skipped (``skipped.tsv``) and
-the counts (``inventory.json``). The workflow also computes the plan each time
-it is parsed, only to tell whether the written one is still current.
+(``blocks/<name>.jsonl``), the blocks' sizes (``blocks.tsv``), the files that
+were skipped (``skipped.tsv``) and the counts (``inventory.json``). The
+workflow also computes the plan each time it is parsed, only to tell whether
+the written one is still current.
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ def write_plan(plan: Plan, plan_dir: str) -> None:
     for name, members in plan.blocks.items():
         path = os.path.join(block_dir, name + blocks.MANIFEST_SUFFIX)
         blocks.write_manifest(path, members)
+    with atomic.open_text(os.path.join(plan_dir, "blocks.tsv")) as fh:
+        sizes = ({"block": b, "images": len(m)} for b, m in sorted(plan.blocks.items()))
+        records.write_tsv(fh, ["block", "images"], sizes)
     with atomic.open_text(os.path.join(plan_dir, "skipped.tsv")) as fh:
         skipped = plan.inventory.skipped
         rows = (
@@ -126,6 +130,31 @@ def prune_outputs(current: list[str]) -> int:
             if folder != root and not os.listdir(folder):
                 os.rmdir(folder)
     return removed
+
+
+def progress_message(manifest: str, table: str) -> str:
+    """The overall progress, in images, after the block of ``manifest`` wrote
+    ``table``: from the block sizes the plan wrote and the block tables on disk
+    (one listing, not a read of every table)."""
+    plan_dir = os.path.dirname(os.path.dirname(manifest))
+    tables_dir, name = os.path.split(table)
+    images, total, done, all_blocks = progress(plan_dir, tables_dir)
+    return (
+        f"{images} of {total} images done ({100 * images / total:.0f}%),"
+        f" {done} of {all_blocks} blocks, after block {name[: -len('.tsv')]}"
+    )
+
+
+def progress(plan_dir: str, tables_dir: str) -> tuple[int, int, int, int]:
+    """Images and blocks done so far, and in all."""
+    sizes = {
+        r["block"]: int(r["images"])
+        for r in records.read_tsv(os.path.join(plan_dir, "blocks.tsv"))
+    }
+    tables = set(os.listdir(tables_dir))
+    done = [b for b in sizes if b + ".tsv" in tables]
+    images = sum(sizes[b] for b in done)
+    return images, sum(sizes.values()), len(done), len(sizes)
 
 
 def block_outputs_missing(table: str, index: FolderIndex) -> list[str]:

@@ -1,18 +1,20 @@
 """Plots of a brightness survey, drawn without pyplot (no display, no global
-state) and without pandas, whose import alone would double this job's time."""
+state) and without pandas, whose import alone would double these jobs' time."""
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from . import records
 from .records import class_of
 
-LEVEL = "grey level (0-255)"
+LEVEL = "grey level (0 = black, 255 = white)"
 NUMERIC = ("min", "max", "mean", "median", "std")
 
 
@@ -36,13 +38,13 @@ class Survey:
         return [v[self.classes == c] for c in self.class_names()]
 
 
-def _save(fig: Figure, path: str) -> None:
-    # Render next to the destination, then rename: no half-drawn plot in place.
+def save(fig: Figure, path: str, dpi: int = 110) -> None:
+    """Render next to the destination, then rename: no half-drawn plot in place."""
     folder, name = os.path.split(path)
     stem, ext = os.path.splitext(name)
     tmp = os.path.join(folder, f".{stem}.partial{ext}")
     try:
-        fig.savefig(tmp, bbox_inches="tight")
+        fig.savefig(tmp, bbox_inches="tight", dpi=dpi)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -55,7 +57,11 @@ def nothing_to_plot(path: str) -> None:
     fig.text(
         0.5, 0.5, "No image was processed (see results/rejected.tsv).", ha="center"
     )
-    _save(fig, path)
+    save(fig, path)
+
+
+def _class_height(n: int) -> float:
+    return 1.4 + 0.38 * max(1, n)
 
 
 def brightness_by_class(survey: Survey, path: str) -> None:
@@ -63,18 +69,149 @@ def brightness_by_class(survey: Survey, path: str) -> None:
     if not len(survey):
         return nothing_to_plot(path)
     classes = survey.class_names()
-    fig = Figure(figsize=(7.5, 1.2 + 0.4 * max(1, len(classes))))
+    fig = Figure(figsize=(8, _class_height(len(classes))))
     ax = fig.add_subplot()
     ax.boxplot(
         survey.per_class("mean"),
         vert=False,
-        tick_labels=classes,
-        showfliers=True,
-        flierprops={"markersize": 2},
+        tick_labels=[
+            f"{c} ({n})"
+            for c, n in zip(classes, map(len, survey.per_class("mean")), strict=True)
+        ],
+        flierprops={"markersize": 2, "alpha": 0.5},
     )
     ax.set_xlim(0, 255)
-    ax.set_xlabel(f"per-image mean brightness, {LEVEL}")
-    ax.set_title(f"Mean brightness per class ({len(survey)} images)")
+    ax.set_xlabel(f"mean brightness of an image, {LEVEL}")
+    ax.set_title(f"Mean brightness per class: {len(survey)} images")
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
-    _save(fig, path)
+    save(fig, path)
+
+
+def mean_histograms(survey: Survey, path: str) -> None:
+    """One histogram of per-image means per class, on a shared axis."""
+    if not len(survey):
+        return nothing_to_plot(path)
+    classes = survey.class_names()
+    cols = min(4, len(classes))
+    rows = math.ceil(len(classes) / cols)
+    fig = Figure(figsize=(2.7 * cols, 2.1 * rows))
+    axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
+    bins = np.linspace(0, 255, 52)
+    for ax, name, means in zip(
+        axes.flat, classes, survey.per_class("mean"), strict=False
+    ):
+        ax.hist(means, bins=bins, color="#4c72b0")
+        ax.set_title(f"{name} ({len(means)})", fontsize=10)
+        ax.set_xlim(0, 255)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in axes.flat[len(classes) :]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("mean grey level")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("images")
+    fig.suptitle("Distribution of mean brightness, per class")
+    fig.tight_layout()
+    save(fig, path)
+
+
+def min_max_spread(survey: Survey, path: str) -> None:
+    """Per class, the darkest and the brightest pixel of each image."""
+    if not len(survey):
+        return nothing_to_plot(path)
+    classes = survey.class_names()
+    fig = Figure(figsize=(8, _class_height(len(classes)) * 1.2))
+    ax = fig.add_subplot()
+    where = np.arange(len(classes))
+    style = {
+        "vert": False,
+        "widths": 0.32,
+        "patch_artist": True,
+        "flierprops": {"markersize": 2},
+        "medianprops": {"color": "black"},
+    }
+    for column, shift, colour in (("min", -0.2, "#4c72b0"), ("max", 0.2, "#dd8452")):
+        parts = ax.boxplot(survey.per_class(column), positions=where + shift, **style)
+        for box in parts["boxes"]:
+            box.set_facecolor(colour)
+        ax.plot([], [], color=colour, linewidth=8, label=f"{column} of each image")
+    ax.set_yticks(where, classes)
+    ax.set_xlim(0, 255)
+    ax.set_xlabel(LEVEL)
+    ax.set_title("Darkest and brightest pixel of each image, per class")
+    ax.invert_yaxis()
+    ax.legend(loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    save(fig, path)
+
+
+def mean_vs_std(survey: Survey, path: str) -> None:
+    """Each image as a point: its mean against its standard deviation."""
+    if not len(survey):
+        return nothing_to_plot(path)
+    fig = Figure(figsize=(8, 6))
+    ax = fig.add_subplot()
+    colours = _palette(len(survey.class_names()))
+    # big clear points for a few images, small faint ones for a crowd
+    size = float(np.clip(4000 / len(survey), 2, 25))
+    alpha = float(np.clip(300 / len(survey), 0.15, 0.8))
+    for colour, name in zip(colours, survey.class_names(), strict=True):
+        chosen = survey.classes == name
+        ax.scatter(
+            survey.values["mean"][chosen],
+            survey.values["std"][chosen],
+            s=size,
+            alpha=alpha,
+            color=colour,
+            label=name,
+            rasterized=True,
+        )
+    ax.set_xlim(0, 255)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("mean grey level of the image")
+    ax.set_ylabel("standard deviation of its grey levels")
+    ax.set_title(f"Brightness against contrast: {len(survey)} images")
+    ax.legend(markerscale=4, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.grid(alpha=0.3)
+    save(fig, path, dpi=120)
+
+
+def _palette(n: int) -> list:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def block_runtimes(blocks: list[dict], path: str) -> None:
+    """Each block job's run time against its number of images."""
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.add_subplot()
+    images = np.array([b["images"] for b in blocks], float)
+    seconds = np.array([b["seconds"] for b in blocks], float)
+    ax.scatter(images, seconds, s=18, color="#4c72b0")
+    total = seconds.sum()
+    per_image = total / images.sum() * 1000 if images.sum() else 0
+    ax.set_xlabel("images in the block")
+    ax.set_ylabel("run time of its job, seconds")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.set_title(
+        f"{len(blocks)} block jobs: {total:.1f} s in all, {per_image:.2f} ms per image"
+    )
+    ax.grid(alpha=0.3)
+    save(fig, path)
+
+
+def read_block_runtimes(benchmarks: list[str], sizes_tsv: str) -> list[dict]:
+    """Each block's job time (its Snakemake benchmark file) and image count."""
+    sizes = {r["block"]: int(r["images"]) for r in records.read_tsv(sizes_tsv)}
+    blocks = []
+    for path in benchmarks:
+        name = os.path.basename(path)[: -len(".tsv")]
+        row = records.read_tsv(path)[-1]
+        blocks.append(
+            {"block": name, "images": sizes[name], "seconds": float(row["s"])}
+        )
+    return blocks

@@ -12,8 +12,10 @@ import csv
 import hashlib
 import json
 import os
+from typing import TYPE_CHECKING
 
-from .greyscale import Stats
+if TYPE_CHECKING:  # records must not need Pillow: the summary job has none
+    from .greyscale import Stats
 
 GREYSCALE_ROOT = "results/greyscale"
 RECORD_ROOT = "results/stats"
