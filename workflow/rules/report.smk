@@ -13,7 +13,7 @@ rule make_galleries:
     log:
         "logs/make_galleries.log",
     conda:
-        "../envs/plots.yaml"
+        "../envs/imagestats.yaml"
     params:
         per_row=config["gallery_images"],
     script:

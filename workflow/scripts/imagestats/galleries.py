@@ -1,38 +1,48 @@
 """Contact sheets: per class, the darkest and the brightest images, so that
-outliers and broken data are seen at a glance."""
+outliers and broken data are seen at a glance.
+
+Drawn with Pillow alone: a sheet is a grid of thumbnails and short captions,
+and matplotlib would spend seconds laying out one axes per thumbnail.
+"""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import textwrap
 
-import numpy as np
-from matplotlib.figure import Figure
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
-from . import records
+from . import atomic, records
 from .greyscale import ImageError, load
-from .plots import save
 
 log = logging.getLogger(__name__)
-THUMBNAIL = 128  # pixels, the longer side
+CELL = 128  # thumbnail box, pixels
+GAP = 12
+CAPTION = 34  # two lines above each thumbnail
+LABELS = 96  # row labels on the left
+TITLE = 40
 
 
-def thumbnail(row: dict, input_dir: str) -> np.ndarray | None:
-    """The image's greyscale version, small: from its PNG when there is one,
-    else made again from the original (write_greyscale: false)."""
+def thumbnail(row: dict, input_dir: str) -> Image.Image | None:
+    """The image's greyscale version fitted to the cell: small images are
+    enlarged by whole pixels (so that pixels stay visible), large ones reduced.
+    From its PNG when there is one, else made again from the original."""
     try:
         if row["greyscale"] and os.path.exists(row["greyscale"]):
             with Image.open(row["greyscale"]) as im:
-                grey = im.copy()
+                grey = im.convert("L")
         else:
             grey, _ = load(os.path.join(input_dir, row["path"]))
     except (OSError, ImageError) as e:
         log.warning("no thumbnail for %s: %s", row["path"], e)
         return None
-    grey.thumbnail((THUMBNAIL, THUMBNAIL))
-    return np.asarray(grey)
+    factor = CELL // max(grey.size)
+    if factor >= 2:
+        return grey.resize((grey.width * factor, grey.height * factor), Image.NEAREST)
+    grey.thumbnail((CELL, CELL))
+    return grey
 
 
 def choose(rows: list[dict], per_row: int) -> list[tuple[str, list[dict]]]:
@@ -45,31 +55,58 @@ def choose(rows: list[dict], per_row: int) -> list[tuple[str, list[dict]]]:
     return [("darkest first", first)] + ([("", rest)] if rest else [])
 
 
-def contact_sheet(name: str, rows: list[dict], input_dir: str, per_row: int, path: str):
+def contact_sheet(
+    name: str, rows: list[dict], input_dir: str, per_row: int, path: str
+) -> None:
     groups = choose(rows, per_row)
-    fig = Figure(figsize=(1.7 * per_row, 2.2 * len(groups) + 0.4))
-    axes = fig.subplots(len(groups), per_row, squeeze=False)
-    for axes_row, (label, group) in zip(axes, groups, strict=True):
-        for ax, row in zip(
-            axes_row, group + [None] * (per_row - len(group)), strict=True
-        ):
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if row is None:
-                ax.set_axis_off()
-                continue
-            pixels = thumbnail(row, input_dir)
-            if pixels is not None:
-                ax.imshow(
-                    pixels, cmap="gray", vmin=0, vmax=255, interpolation="nearest"
+    row_height = CAPTION + CELL + GAP
+    sheet = Image.new(
+        "RGB",
+        (LABELS + per_row * (CELL + GAP) + GAP, TITLE + len(groups) * row_height),
+        "white",
+    )
+    draw = ImageDraw.Draw(sheet)
+    small = ImageFont.load_default(size=12)
+    draw.text(
+        (GAP, 10),
+        f"{name}: {len(rows)} images",
+        fill="black",
+        font=small.font_variant(size=18),
+    )
+    for r, (label, group) in enumerate(groups):
+        top = TITLE + r * row_height
+        draw.text(
+            (GAP, top + CAPTION + CELL // 2),
+            label,
+            fill="#333",
+            font=small,
+            anchor="lm",
+        )
+        for c, row in enumerate(group):
+            left = LABELS + c * (CELL + GAP)
+            centre = left + CELL // 2
+            short = textwrap.shorten(os.path.basename(row["path"]), 20, placeholder="…")
+            draw.text((centre, top), short, fill="black", font=small, anchor="ma")
+            mean = f"mean {float(row['mean']):.1f}"
+            draw.text((centre, top + 15), mean, fill="#555", font=small, anchor="ma")
+            box = (left, top + CAPTION, left + CELL - 1, top + CAPTION + CELL - 1)
+            draw.rectangle(box, outline="#bbb")
+            thumb = thumbnail(row, input_dir)
+            if thumb is not None:
+                x = left + (CELL - thumb.width) // 2
+                y = top + CAPTION + (CELL - thumb.height) // 2
+                sheet.paste(thumb, (x, y))
+            else:
+                draw.text(
+                    (centre, top + CAPTION + CELL // 2),
+                    "unreadable",
+                    fill="red",
+                    font=small,
+                    anchor="mm",
                 )
-            short = textwrap.shorten(os.path.basename(row["path"]), 22, placeholder="…")
-            ax.set_title(f"{short}\nmean {float(row['mean']):.1f}", fontsize=7)
-        if label:
-            axes_row[0].set_ylabel(label, fontsize=10)
-    fig.suptitle(f"{name}: {len(rows)} images", fontsize=12)
-    fig.tight_layout()
-    save(fig, path)
+    data = io.BytesIO()
+    sheet.save(data, "PNG")
+    atomic.write_bytes(path, data.getvalue())
 
 
 def make_galleries(stats_tsv: str, input_dir: str, out_dir: str, per_row: int) -> int:
@@ -82,5 +119,5 @@ def make_galleries(stats_tsv: str, input_dir: str, out_dir: str, per_row: int) -
         contact_sheet(
             name, rows, input_dir, per_row, os.path.join(out_dir, f"{name}.png")
         )
-        log.info("%s: %d images, sheet %s", name, len(rows), f"{name}.png")
+        log.info("%s: %d images, sheet %s.png", name, len(rows), name)
     return len(by_class)
