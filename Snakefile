@@ -22,11 +22,10 @@ localrules:
     all,
     plan_blocks,
     collect_stats,
-    summarise_classes,
+    summarise,
     plot_brightness,
     plot_block_runtimes,
     make_galleries,
-    describe_run,
 
 
 rule all:
@@ -34,8 +33,7 @@ rule all:
     input:
         get_block_tables,
         rules.collect_stats.output,
-        rules.summarise_classes.output,
+        rules.summarise.output,
         rules.plot_brightness.output,
         rules.plot_block_runtimes.output,
         rules.make_galleries.output,
-        rules.describe_run.output,

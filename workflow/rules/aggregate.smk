@@ -24,11 +24,12 @@ rule collect_stats:
         "../scripts/collect_stats.py"
 
 
-rule summarise_classes:
+rule summarise:
     input:
         stats=rules.collect_stats.output.stats,
         rejected=rules.collect_stats.output.rejected,
-        code=get_code("summarise_classes.py"),
+        inventory=get_plan_file("inventory.json"),
+        code=get_code("summarise.py"),
     output:
         classes=report(
             "results/summary/classes.tsv",
@@ -36,9 +37,15 @@ rule summarise_classes:
             category="1. Overview",
             labels={"item": "summary per class (table)"},
         ),
+        overview=report(
+            "results/report/overview.html",
+            caption="../report/overview.rst",
+            category="1. Overview",
+            labels={"item": "run overview"},
+        ),
     log:
-        "logs/summarise_classes.log",
+        "logs/summarise.log",
     conda:
         "../envs/summary.yaml"
     script:
-        "../scripts/summarise_classes.py"
+        "../scripts/summarise.py"

@@ -172,7 +172,9 @@ def process_block(
     image stops the block with ``BlockError`` and no table is written."""
     start = time.perf_counter()
     total = len(members)
-    log.info("%s: %d images from %s", name, total, input_dir)
+    # a pool pays off only with a few images per process
+    workers = workers if total >= 2 * workers else 1
+    log.info("%s: %d images from %s, %d process(es)", name, total, input_dir, workers)
     version = output_version(write_greyscale)
     settings = (input_dir, write_greyscale, max_pixels, version)
     rows: list[dict] = []
@@ -239,7 +241,7 @@ def exclusive(table_path: str, name: str):
 
 
 def _rows(members, settings, workers):
-    if workers <= 1 or len(members) < 2 * workers:
+    if workers <= 1:
         writer = _Writer(*settings)
         yield from map(writer, members)
         return

@@ -60,17 +60,18 @@ def contact_sheet(
 ) -> None:
     groups = choose(rows, per_row)
     row_height = CAPTION + CELL + GAP
+    # greyscale, like its thumbnails: a third of the bytes to compress
     sheet = Image.new(
-        "RGB",
+        "L",
         (LABELS + per_row * (CELL + GAP) + GAP, TITLE + len(groups) * row_height),
-        "white",
+        255,
     )
     draw = ImageDraw.Draw(sheet)
     small = ImageFont.load_default(size=12)
     draw.text(
         (GAP, 10),
         f"{name}: {len(rows)} images",
-        fill="black",
+        fill=0,
         font=small.font_variant(size=18),
     )
     for r, (label, group) in enumerate(groups):
@@ -78,7 +79,7 @@ def contact_sheet(
         draw.text(
             (GAP, top + CAPTION + CELL // 2),
             label,
-            fill="#333",
+            fill=51,
             font=small,
             anchor="lm",
         )
@@ -86,11 +87,11 @@ def contact_sheet(
             left = LABELS + c * (CELL + GAP)
             centre = left + CELL // 2
             short = textwrap.shorten(os.path.basename(row["path"]), 20, placeholder="…")
-            draw.text((centre, top), short, fill="black", font=small, anchor="ma")
+            draw.text((centre, top), short, fill=0, font=small, anchor="ma")
             mean = f"mean {float(row['mean']):.1f}"
-            draw.text((centre, top + 15), mean, fill="#555", font=small, anchor="ma")
+            draw.text((centre, top + 15), mean, fill=85, font=small, anchor="ma")
             box = (left, top + CAPTION, left + CELL - 1, top + CAPTION + CELL - 1)
-            draw.rectangle(box, outline="#bbb")
+            draw.rectangle(box, outline=187)
             thumb = thumbnail(row, input_dir)
             if thumb is not None:
                 x = left + (CELL - thumb.width) // 2
@@ -100,7 +101,7 @@ def contact_sheet(
                 draw.text(
                     (centre, top + CAPTION + CELL // 2),
                     "unreadable",
-                    fill="red",
+                    fill=0,
                     font=small,
                     anchor="mm",
                 )

@@ -6,8 +6,6 @@ import datetime
 import html
 import json
 
-from . import records
-
 SHOWN_REJECTED = 500  # more would make the page slow; all are in rejected.tsv
 
 STYLE = """
@@ -33,26 +31,23 @@ def _table(columns: list[str], rows: list[list]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _number(value: str, digits: int = 1) -> str:
+def _number(value, digits: int = 1) -> str:
     try:
         return f"{float(value):.{digits}f}"
     except ValueError:
-        return value  # empty: a class whose images were all rejected
+        return str(value)  # empty: a class whose images were all rejected
 
 
 def overview_html(
-    *,
-    config: dict,
-    inventory_json: str,
-    stats_tsv: str,
-    rejected_tsv: str,
-    classes_tsv: str,
+    *, config: dict, inventory_json: str, stats, rejected, classes
 ) -> str:
+    """The page, from the counts the plan wrote and the tables (pandas data
+    frames) of processed images, rejected images and the summary per class."""
     with open(inventory_json, encoding="utf-8") as fh:
         counts = json.load(fh)
-    processed = len(records.read_tsv(stats_tsv))
-    rejected = records.read_tsv(rejected_tsv)
-    classes = records.read_tsv(classes_tsv)
+    processed = len(stats)
+    rejected = rejected.to_dict("records")
+    classes = classes.astype(object).where(classes.notna(), "").to_dict("records")
     run = [
         ["input folder", config["input_dir"]],
         ["images found", f"{counts['found']:,}"],
@@ -67,7 +62,7 @@ def overview_html(
     summary_columns = ["class", "images", "rejected", "mean_min", "mean_median"]
     summary_columns += ["mean_max", "mean_mean", "mean_std", "pixel_min", "pixel_max"]
     summary = [
-        [c["class"], c["images"], c["rejected"]]
+        [c["class"], int(c["images"]), int(c["rejected"])]
         + [
             _number(c[k], 0 if k.startswith("pixel") else 1)
             for k in summary_columns[3:]

@@ -4,6 +4,7 @@ state) and without pandas, whose import alone would double these jobs' time."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 
 import numpy as np
@@ -20,10 +21,14 @@ class Survey:
     """The columns of results/stats.tsv that the plots use."""
 
     def __init__(self, stats_tsv: str):
-        rows = records.read_tsv(stats_tsv)
-        self.paths = [r["path"] for r in rows]
+        with open(stats_tsv, encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh, delimiter="\t")
+            columns = next(reader)
+            table = list(zip(*reader, strict=True)) or [()] * len(columns)
+        column = dict(zip(columns, table, strict=True))
+        self.paths = list(column["path"])
         self.classes = np.array([class_of(p) for p in self.paths])
-        self.values = {c: np.array([float(r[c]) for r in rows]) for c in NUMERIC}
+        self.values = {c: np.array(column[c], dtype=float) for c in NUMERIC}
 
     def __len__(self) -> int:
         return len(self.paths)
