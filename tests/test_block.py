@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -122,3 +125,21 @@ def test_a_second_writer_of_a_block_waits_for_the_first(tree):
     worker.join(30)
     assert done.is_set()
     assert (tree / "table.tsv").exists()
+
+
+@pytest.mark.parametrize("module", ["block.py", "greyscale.py", "pngio.py"])
+def test_editing_the_processing_code_changes_the_output_version(tmp_path, module):
+    """Otherwise a block would reuse outputs made by the old code."""
+    shutil.copytree(Path(block.__file__).parent, tmp_path / "imagestats")
+    code = "from imagestats.block import output_version; print(output_version(True))"
+
+    def version() -> str:
+        cmd = [sys.executable, "-c", code]
+        return subprocess.run(
+            cmd, cwd=tmp_path, capture_output=True, text=True, check=True
+        ).stdout
+
+    before = version()
+    with open(tmp_path / "imagestats" / module, "a") as fh:
+        fh.write("\n# an edit\n")
+    assert version() != before

@@ -6,15 +6,14 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 
-sys.path.insert(0, os.path.join(workflow.current_basedir, "..", "scripts"))
+SCRIPTS = os.path.join(workflow.current_basedir, "..", "scripts")
+sys.path.insert(0, SCRIPTS)
 
 from imagestats import blocks, codedeps, collect, inventory, plan  # noqa: E402
 from imagestats.folders import FolderIndex  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
 config["extensions"] = list(inventory.normalise_extensions(config["extensions"]))
-
-SCRIPTS = os.path.join(workflow.current_basedir, "..", "scripts")
 
 
 wildcard_constraints:
@@ -41,8 +40,8 @@ def get_current_images():
     return {im.path: im for im in get_current_plan().selected}
 
 
-# A bad input_dir is reported here, before any job starts. Jobs that Slurm
-# runs parse this file again; they need no scan.
+# A bad input_dir is reported here, before any job starts. (Jobs that Slurm
+# runs parse this file again; they scan only when a param needs it.)
 if workflow.is_main_process:
     get_current_plan()
 
@@ -53,25 +52,30 @@ def get_plan_digest(wildcards):
     return get_current_plan().digest()
 
 
+def get_plan_dir():
+    """The checkpoint's output; only in input functions, once it has run."""
+    return checkpoints.plan_blocks.get().output.plan
+
+
 def get_plan_file(name):
     def get(wildcards):
-        return os.path.join(checkpoints.plan_blocks.get().output.plan, name)
+        return os.path.join(get_plan_dir(), name)
 
     return get
 
 
 def get_block_manifest(wildcards):
-    plan_dir = checkpoints.plan_blocks.get().output.plan
+    manifest = wildcards.block + blocks.MANIFEST_SUFFIX
+    path = os.path.join(get_plan_dir(), "blocks", manifest)
     if workflow.is_main_process:
         # Here, not in a param: input functions run before Snakemake looks at
         # the job's outputs.
         invalidate_incomplete_block(wildcards.block)
-    return os.path.join(plan_dir, "blocks", wildcards.block + blocks.MANIFEST_SUFFIX)
+    return path
 
 
 def get_block_names():
-    plan_dir = checkpoints.plan_blocks.get().output.plan
-    return blocks.manifest_names(os.path.join(plan_dir, "blocks"))
+    return blocks.manifest_names(os.path.join(get_plan_dir(), "blocks"))
 
 
 def get_block_tables(wildcards):

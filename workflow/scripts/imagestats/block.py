@@ -49,7 +49,7 @@ def output_version(write_greyscale: bool) -> str:
     """Changes whenever the outputs of an unchanged image could change: the
     code that makes them, the Pillow that decodes, the settings."""
     h = hashlib.sha256(f"{PIL.__version__}\0{write_greyscale}\0".encode())
-    for path in codedeps.module_files(__file__):
+    for path in [os.path.abspath(__file__), *codedeps.module_files(__file__)]:
         with open(path, "rb") as fh:
             h.update(fh.read())
     return h.hexdigest()[:16]
