@@ -108,10 +108,12 @@ class Workflow:
             *extra,
         ]
         wall, cpu, out = timed(cmd, self.root)
+        rss_kb, main_cpu = rss_file.read_text().split()
         return {
             "seconds": wall,
             "cpu_seconds": cpu,
-            "rss_mb": int(rss_file.read_text()) / 1024,
+            "main_cpu_seconds": float(main_cpu),
+            "rss_mb": int(rss_kb) / 1024,
             "jobs": sum(
                 out.count(f"\n{kind} ")
                 for kind in ("localrule", "rule", "localcheckpoint", "checkpoint")

@@ -3,7 +3,7 @@
     python perf/peak_rss.py OUT_FILE [snakemake arguments]
 
 Writes the peak resident set size of the main Snakemake process (not of its
-jobs) in kilobytes to OUT_FILE when Snakemake exits.
+jobs) in kilobytes, and its CPU seconds, to OUT_FILE when Snakemake exits.
 """
 
 import atexit
@@ -12,8 +12,9 @@ import sys
 
 
 def _report(path: str) -> None:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     with open(path, "w") as fh:
-        fh.write(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\n")
+        fh.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime:.3f}\n")
 
 
 if __name__ == "__main__":

@@ -262,6 +262,9 @@ def test_unreadable_file_is_rejected(fresh):
         # root reads any file: drop the capabilities that let it
         caps = "-dac_override,-dac_read_search"
         args = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
+        probe = subprocess.run([*args, "cat", str(secret)], capture_output=True)
+        if probe.returncode == 0 or b"Permission denied" not in probe.stderr:
+            pytest.skip("setpriv cannot take root's file-reading privilege here")
     run = subprocess.run(
         [*args, *fresh.command()],
         cwd=fresh.root,

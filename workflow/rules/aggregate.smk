@@ -2,7 +2,6 @@ rule collect_stats:
     input:
         tables=get_block_tables,
         inventory=get_plan_file("inventory.json"),
-        code=get_code("collect_stats.py"),
     output:
         stats=report(
             "results/stats.tsv",
@@ -20,6 +19,8 @@ rule collect_stats:
         "logs/collect_stats.log",
     conda:
         "../envs/imagestats.yaml"
+    params:
+        code=get_code_version("collect_stats.py"),
     script:
         "../scripts/collect_stats.py"
 
@@ -29,7 +30,6 @@ rule summarise:
         stats=rules.collect_stats.output.stats,
         rejected=rules.collect_stats.output.rejected,
         inventory=get_plan_file("inventory.json"),
-        code=get_code("summarise.py"),
     output:
         classes=report(
             "results/summary/classes.tsv",
@@ -47,5 +47,7 @@ rule summarise:
         "logs/summarise.log",
     conda:
         "../envs/summary.yaml"
+    params:
+        code=get_code_version("summarise.py"),
     script:
         "../scripts/summarise.py"

@@ -125,11 +125,12 @@ def invalidate_incomplete_block(block):
         )
 
 
-def get_code(script):
-    """The package modules a script imports, so that editing them re-runs the
-    rule (Snakemake itself tracks only the script file)."""
-    path = os.path.join(SCRIPTS, script)
-    return [os.path.relpath(p) for p in codedeps.module_files(path)]
+def get_code_version(script):
+    """A digest of the package modules a script imports: a param, so that
+    editing them re-runs the rule (Snakemake itself tracks only the script
+    file). Not inputs: Snakemake stats every input of every ready job in each
+    scheduling round, and with hundreds of blocks those rounds add up."""
+    return codedeps.version(os.path.join(SCRIPTS, script))
 
 
 def cancel_scheduler_timers():

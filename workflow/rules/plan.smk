@@ -1,6 +1,4 @@
 checkpoint plan_blocks:
-    input:
-        code=get_code("plan_blocks.py"),
     output:
         plan=directory("results/plan"),
     log:
@@ -9,5 +7,6 @@ checkpoint plan_blocks:
         "../envs/imagestats.yaml"
     params:
         digest=get_plan_digest,
+        code=get_code_version("plan_blocks.py"),
     script:
         "../scripts/plan_blocks.py"

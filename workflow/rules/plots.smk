@@ -1,7 +1,6 @@
 rule plot_brightness:
     input:
         stats=rules.collect_stats.output.stats,
-        code=get_code("plot_brightness.py"),
     output:
         by_class=report(
             "results/plots/brightness_by_class.svg",
@@ -31,6 +30,8 @@ rule plot_brightness:
         "logs/plot_brightness.log",
     conda:
         "../envs/plots.yaml"
+    params:
+        code=get_code_version("plot_brightness.py"),
     script:
         "../scripts/plot_brightness.py"
 
@@ -39,7 +40,6 @@ rule plot_block_runtimes:
     input:
         benchmarks=get_block_benchmarks,
         sizes=get_plan_file("blocks.tsv"),
-        code=get_code("plot_block_runtimes.py"),
     output:
         plot=report(
             "results/plots/block_runtimes.svg",
@@ -51,5 +51,7 @@ rule plot_block_runtimes:
         "logs/plot_block_runtimes.log",
     conda:
         "../envs/plots.yaml"
+    params:
+        code=get_code_version("plot_block_runtimes.py"),
     script:
         "../scripts/plot_block_runtimes.py"

@@ -1,7 +1,6 @@
 rule process_block:
     input:
         manifest=get_block_manifest,
-        code=get_code("process_block.py"),
     output:
         table="results/blocks/{block}.tsv",
     log:
@@ -16,5 +15,6 @@ rule process_block:
         write_greyscale=config["write_greyscale"],
         max_pixels=config["max_pixels"],
         on_error=config["on_error"],
+        code=get_code_version("process_block.py"),
     script:
         "../scripts/process_block.py"

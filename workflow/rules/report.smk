@@ -1,7 +1,6 @@
 rule make_galleries:
     input:
         stats=rules.collect_stats.output.stats,
-        code=get_code("make_galleries.py"),
     output:
         sheets=report(
             directory("results/galleries"),
@@ -16,5 +15,6 @@ rule make_galleries:
         "../envs/imagestats.yaml"
     params:
         per_row=config["gallery_images"],
+        code=get_code_version("make_galleries.py"),
     script:
         "../scripts/make_galleries.py"

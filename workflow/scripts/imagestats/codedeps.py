@@ -1,13 +1,15 @@
 """Which files of this package a script uses.
 
 Snakemake re-runs a job when its ``script:`` file changes, but not when a
-module that script imports changes. The workflow lists these modules as inputs
-of the rule, so editing the processing code re-runs what it produced.
+module that script imports changes. The workflow gives each rule a digest of
+these modules as a param, so editing the processing code re-runs what it
+produced.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 
 PACKAGE = __name__.rpartition(".")[0]
@@ -48,3 +50,12 @@ def module_files(script: str) -> list[str]:
                 seen.add(path)
                 todo.append(path)
     return sorted(seen)
+
+
+def version(script: str) -> str:
+    """A digest of the contents of the modules ``script`` imports."""
+    h = hashlib.sha256()
+    for path in module_files(script):
+        with open(path, "rb") as fh:
+            h.update(os.path.basename(path).encode() + b"\0" + fh.read())
+    return h.hexdigest()[:16]
