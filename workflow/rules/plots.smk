@@ -28,6 +28,8 @@ rule plot_brightness:
         ),
     log:
         "logs/plot_brightness.log",
+    # the longest aggregate job: started first, it no longer ends the run alone
+    priority: 1
     conda:
         "../envs/plots.yaml"
     params:
