@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "perf"))
+import generate  # noqa: E402
+
 BIN = Path(sys.executable).parent
 WORKFLOW_FILES = ["Snakefile", "workflow", "config", "profiles"]
 RULE_LINE = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$", re.MULTILINE)
@@ -130,3 +133,23 @@ def completed(completed_project, tmp_path) -> Project:
 def fresh(tmp_path) -> Project:
     """The workflow and .test data, never run."""
     return Project.create(tmp_path / "repo")
+
+
+@pytest.fixture(scope="session")
+def many_images(tmp_path_factory) -> Path:
+    """2,700 EuroSAT-like images: enough for a run to be caught mid-way."""
+    data = tmp_path_factory.mktemp("many") / "data"
+    generate.generate(str(data), scale=0.1, seed=1, jobs=2)
+    return data
+
+
+def many_config(data: Path) -> list[str]:
+    return ["--config", f"input_dir={data}", "block_size=300"]
+
+
+@pytest.fixture(scope="session")
+def uninterrupted(tmp_path_factory, many_images) -> bytes:
+    """The table of a run on many_images that nobody interrupted."""
+    project = Project.create(tmp_path_factory.mktemp("uninterrupted") / "repo")
+    project.snakemake("--profile", "profiles/local", *many_config(many_images))
+    return (project.results / "stats.tsv").read_bytes()

@@ -6,10 +6,11 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO, Project
+from conftest import BIN, REPO, Project, many_config
 
 pytestmark = pytest.mark.slurm
 
@@ -124,26 +125,33 @@ def test_failed_block_names_its_slurm_log_and_only_it_runs_again(slurm, fresh):
     assert "River/River_3.jpg" in (fresh.results / "stats.tsv").read_text()
 
 
-def test_one_allocation_runs_the_whole_workflow(slurm, fresh, local_result):
-    wrapper = fresh.root / "profiles" / "slurm" / "run-in-allocation.sbatch"
+def submit_allocation(
+    project: Project, sbatch: list[str], snakemake: list[str]
+) -> subprocess.CompletedProcess:
+    """Submit profiles/slurm/run-in-allocation.sbatch, sized for this cluster."""
+    wrapper = project.root / "profiles" / "slurm" / "run-in-allocation.sbatch"
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
-    done = subprocess.run(
+    return subprocess.run(
         [
             "sbatch",
-            "--wait",
             "--cpus-per-task=2",  # all this test cluster has
             "--mem-per-cpu=500M",
+            *sbatch,
             str(wrapper),
             "--directory",
             ".test",
-            *BLOCKS,
+            *snakemake,
         ],
-        cwd=fresh.root,
+        cwd=project.root,
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def test_one_allocation_runs_the_whole_workflow(slurm, fresh, local_result):
+    done = submit_allocation(fresh, ["--wait"], BLOCKS)
     job = re.search(r"Submitted batch job (\d+)", done.stdout).group(1)
     output = (fresh.root / f"slurm-image-survey-{job}.out").read_text()
     assert done.returncode == 0, output
@@ -152,3 +160,47 @@ def test_one_allocation_runs_the_whole_workflow(slurm, fresh, local_result):
     assert "has been submitted with SLURM jobid" not in output
     block_log = next((fresh.workdir / "logs" / "process_block").iterdir()).read_text()
     assert f"in Slurm job {job}" in block_log
+
+
+def job_state(job: str) -> str:
+    out = subprocess.run(
+        ["squeue", "--noheader", "--jobs", job, "--format", "%T"],
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+def test_allocation_stopped_before_walltime_continues_when_submitted_again(
+    slurm, fresh, many_images, uninterrupted
+):
+    submitted = submit_allocation(fresh, ["--parsable"], many_config(many_images))
+    assert submitted.returncode == 0, submitted.stderr
+    job = submitted.stdout.strip().split(";")[0]
+    try:
+        deadline = time.monotonic() + 300
+        while len(fresh.block_tables()) < 2 and job_state(job) in (
+            "PENDING",
+            "RUNNING",
+        ):
+            assert time.monotonic() < deadline, "the allocation made no progress"
+            time.sleep(0.1)
+        # what the wrapper's --signal=B:INT@120 makes Slurm send before the walltime
+        subprocess.run(
+            ["scancel", "--batch", "--signal=INT", job], check=True, timeout=60
+        )
+        while job_state(job):
+            assert time.monotonic() < deadline, f"job {job} ignored SIGINT"
+            time.sleep(0.2)
+    finally:
+        subprocess.run(["scancel", job], check=False)
+    output = (fresh.root / f"slurm-image-survey-{job}.out").read_text()
+    assert "Terminating processes on user request" in output, output
+    assert not (fresh.results / "stats.tsv").exists()
+    # no lock left behind: the same submission simply continues
+    again = submit_allocation(fresh, ["--wait"], many_config(many_images))
+    job = re.search(r"Submitted batch job (\d+)", again.stdout).group(1)
+    output = (fresh.root / f"slurm-image-survey-{job}.out").read_text()
+    assert again.returncode == 0, output
+    assert "Nothing to be done" not in output
+    assert (fresh.results / "stats.tsv").read_bytes() == uninterrupted
