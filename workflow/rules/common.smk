@@ -134,10 +134,11 @@ def get_code_version(script):
 
 
 def cancel_scheduler_timers():
-    """Snakemake's scheduler leaves a non-daemon one-second threading.Timer
-    behind after its last round (the --max-jobs-per-timespan rate limiter), and
-    the interpreter waits for it before exiting: a second added to every run.
-    Once the workflow has finished, nothing waits on those timers."""
+    """Snakemake's scheduler leaves a non-daemon threading.Timer behind after
+    its last round (the --max-jobs-per-timespan rate limiter), and the
+    interpreter waits for it before exiting: up to one timespan (10 s in the
+    profiles) added to every run. Once the workflow has finished, nothing waits
+    on those timers."""
     import threading
 
     for thread in threading.enumerate():
