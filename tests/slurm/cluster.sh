@@ -4,7 +4,7 @@
 #
 #   tests/slurm/cluster.sh install   Debian packages: slurmctld slurmd slurm-client munge
 #   tests/slurm/cluster.sh start     start munged, slurmctld, slurmd; wait until the node is idle
-#   tests/slurm/cluster.sh stop      stop them and remove their pid files
+#   tests/slurm/cluster.sh stop      stop them; remove their pid files and slurm.conf
 #   tests/slurm/cluster.sh status    exit 0 when the node answers
 #
 # No accounting (no slurmdbd): status checks must use squeue, so jobs stay
@@ -129,7 +129,10 @@ stop_daemons() {
 stop() {
     stop_daemons
     if [ -s /run/munge/munged.pid ]; then kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true; fi
-    rm -f $PIDS
+    # start writes it again. Left behind, it would make every snakemake command
+    # wait 9 s: the Slurm executor plugin runs `scontrol show config` when
+    # Snakemake loads it, and scontrol waits for a controller that is gone.
+    rm -f $PIDS "$CONF"
 }
 
 case "${1:-}" in
