@@ -106,7 +106,9 @@ def contact_sheet(
                     anchor="mm",
                 )
     data = io.BytesIO()
-    sheet.save(data, "PNG")
+    # level 1: a fifth of the default's time for 12% more bytes; these
+    # textured thumbnails hardly compress anyway
+    sheet.save(data, "PNG", compress_level=1)
     atomic.write_bytes(path, data.getvalue())
 
 
