@@ -53,9 +53,9 @@ def module_files(script: str) -> list[str]:
 
 
 def version(script: str) -> str:
-    """A digest of the contents of the modules ``script`` imports."""
+    """A digest of ``script`` and of the package modules it imports."""
     h = hashlib.sha256()
-    for path in module_files(script):
+    for path in [script, *module_files(script)]:
         with open(path, "rb") as fh:
             h.update(os.path.basename(path).encode() + b"\0" + fh.read())
     return h.hexdigest()[:16]

@@ -3,14 +3,14 @@ state) and without pandas, whose import alone would double these jobs' time."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import io
 import os
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import records
+from . import atomic, records
 from .records import class_of
 
 LEVEL = "grey level (0 = black, 255 = white)"
@@ -42,17 +42,11 @@ class Survey:
 
 
 def save(fig: Figure, path: str, dpi: int = 110) -> None:
-    """Render next to the destination, then rename: no half-drawn plot in place."""
-    folder, name = os.path.split(path)
-    stem, ext = os.path.splitext(name)
-    tmp = os.path.join(folder, f".{stem}.partial{ext}")
-    try:
-        fig.savefig(tmp, bbox_inches="tight", dpi=dpi)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
+    """Render in memory, then write atomically: no half-drawn plot in place."""
+    data = io.BytesIO()
+    fmt = os.path.splitext(path)[1].lstrip(".")
+    fig.savefig(data, format=fmt, bbox_inches="tight", dpi=dpi)
+    atomic.write_bytes(path, data.getvalue())
 
 
 def nothing_to_plot(path: str) -> None:
