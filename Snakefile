@@ -12,28 +12,23 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/plan.smk"
 include: "workflow/rules/process.smk"
-include: "workflow/rules/aggregate.smk"
-include: "workflow/rules/plots.smk"
 include: "workflow/rules/report.smk"
+# the report's figures: the brightness survey's own, or any analysis's columns
+include: FIGURE_RULES
 
 
-# Cheap steps run where snakemake runs, also with the Slurm profile.
+# Everything but the block jobs runs where snakemake runs, also with the
+# Slurm profile: each takes seconds.
 localrules:
     all,
     plan_blocks,
-    collect_stats,
+    process_image,
+    record_image,
     summarise,
-    plot_brightness,
-    plot_block_runtimes,
-    make_galleries,
+    draw_figures,
 
 
 rule all:
     default_target: True
     input:
-        get_block_tables,
-        rules.collect_stats.output,
-        rules.summarise.output,
-        rules.plot_brightness.output,
-        rules.plot_block_runtimes.output,
-        rules.make_galleries.output,
+        get_final_outputs,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -17,10 +16,22 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "perf"))
 import generate  # noqa: E402
+from perimage import tables  # noqa: E402
 
 BIN = Path(sys.executable).parent
 WORKFLOW_FILES = ["Snakefile", "workflow", "config", "profiles"]
 RULE_LINE = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$", re.MULTILINE)
+# In CI, a test that README says runs for real must not skip for want of what
+# it needs: it fails, so that a broken setup cannot pass unnoticed.
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when ``condition`` is false, or fail in CI."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"CI=true, and this test cannot run: {reason}")
+        pytest.skip(reason)
 
 
 @dataclass
@@ -63,7 +74,7 @@ class Project:
                 shutil.copytree(src, root / name, ignore=ignore)
             else:
                 shutil.copy2(src, root / name)
-        for name in ("config", "data"):
+        for name in ("config", "config-custom", "data", "analyses"):
             shutil.copytree(REPO / ".test" / name, root / ".test" / name)
         return cls(root)
 
@@ -102,6 +113,14 @@ class Project:
     def stats(self) -> list[dict]:
         return read_tsv(self.results / "stats.tsv")
 
+    def images(self) -> list[str]:
+        """The .test images, relative to the data folder, sorted."""
+        return sorted(
+            str(p.relative_to(self.data))
+            for p in self.data.rglob("*")
+            if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+        )
+
     def block_tables(self) -> dict[str, int]:
         """Block name -> modification time of its table, to see which ran."""
         return {
@@ -109,10 +128,27 @@ class Project:
             for p in (self.results / "blocks").glob("*.tsv")
         }
 
+    def block_members(self) -> dict[str, list[str]]:
+        """Block name -> the images its table lists."""
+        return {
+            p.stem: [row[0] for row in tables.BlockTable.read(str(p)).rows]
+            for p in (self.results / "blocks").glob("*.tsv")
+        }
+
+    def snapshot(self) -> dict[str, tuple[int, int]]:
+        """Every file below the root, (size, modification time), but for
+        Snakemake's own bookkeeping in .snakemake/ (its logs and caches)."""
+        return {
+            str(p.relative_to(self.root)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in self.root.rglob("*")
+            if (p.is_file() or p.is_symlink()) and ".snakemake" not in p.parts
+        }
+
 
 def read_tsv(path: Path) -> list[dict]:
     with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t"))
+        header, rows = tables.read_rows(fh)
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 @pytest.fixture(scope="session")
@@ -143,8 +179,8 @@ def many_images(tmp_path_factory) -> Path:
     return data
 
 
-def many_config(data: Path) -> list[str]:
-    return ["--config", f"input_dir={data}", "block_size=300"]
+def many_config(data: Path, *extra: str) -> list[str]:
+    return ["--config", f"input_dir={data}", "block_size=300", *extra]
 
 
 @pytest.fixture(scope="session")

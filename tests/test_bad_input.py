@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import read_tsv
+from conftest import read_tsv, require
+from perimage import tables
 from PIL import Image
 
 RNG = np.random.default_rng(5)
@@ -171,17 +172,10 @@ def test_bad_odd_and_hostile_inputs(messy):
     )
     for rel in HOSTILE_NAMES:
         row = stats[rel]
-        png = project.workdir / row["greyscale"]
-        assert png.exists(), rel
-        record = (
-            project.results
-            / "stats"
-            / Path(row["greyscale"])
-            .relative_to("results/greyscale")
-            .with_suffix(".json")
-        )
-        assert json.loads(record.read_text())["path"] == rel
-    assert len(Path(stats[HOSTILE_NAMES[8]]["greyscale"]).name.encode()) <= 255
+        with Image.open(project.workdir / row["greyscale"]) as png:
+            assert png.size == (32, 24), rel
+    long_name = Path(stats[HOSTILE_NAMES[8]]["greyscale"]).name
+    assert len(long_name.encode()) <= 255 and "~" in long_name
     assert stats["trees/link.jpg"]["mean"] == stats["trees/real.jpg"]["mean"]
 
     skipped = {
@@ -223,7 +217,8 @@ def test_fail_names_the_file_and_keeps_other_blocks(messy):
     done = project.block_tables()
     assert done  # blocks without a bad image finished, and their results hold
     for table in (project.results / "blocks").glob("*.tsv"):
-        assert all(r["error"] == "" for r in read_tsv(table))
+        block = tables.BlockTable.read(str(table))
+        assert all(block.error(row) == "" for row in block.rows)
     # repair the bad files in place; the next run redoes only the failed blocks
     for rel in [*BROKEN, "trees/broken-link.jpg", "trees/loop.jpg"]:
         (project.data / rel).unlink()
@@ -249,22 +244,24 @@ def test_max_pixels_rejects_large_images(fresh):
     assert fresh.stats() == []
 
 
-@pytest.mark.skipif(
-    os.geteuid() == 0 and not shutil.which("setpriv"),
-    reason="root reads every file, and setpriv (util-linux) is not here to stop it",
-)
 def test_unreadable_file_is_rejected(fresh):
     secret = fresh.data / "Forest" / "secret.jpg"
     rgb().save(secret)
     secret.chmod(0)
     args = []
     if os.geteuid() == 0:
+        require(
+            shutil.which("setpriv") is not None,
+            "root reads every file, and setpriv (util-linux) is not here to stop it",
+        )
         # root reads any file: drop the capabilities that let it
         caps = "-dac_override,-dac_read_search"
         args = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
         probe = subprocess.run([*args, "cat", str(secret)], capture_output=True)
-        if probe.returncode == 0 or b"Permission denied" not in probe.stderr:
-            pytest.skip("setpriv cannot take root's file-reading privilege here")
+        require(
+            probe.returncode != 0 and b"Permission denied" in probe.stderr,
+            "setpriv cannot take root's file-reading privilege here",
+        )
     run = subprocess.run(
         [*args, *fresh.command()],
         cwd=fresh.root,
@@ -277,3 +274,30 @@ def test_unreadable_file_is_rejected(fresh):
         r["path"]: r["reason"] for r in read_tsv(fresh.results / "rejected.tsv")
     }
     assert rejected == {"Forest/secret.jpg": "cannot be read: permission denied"}
+
+
+def test_an_unwritable_output_folder_fails_the_run_clearly(completed):
+    """Not the image's problem: the run fails with one line naming the folder
+    and the reason; no image is filed as rejected, nothing computed is lost."""
+    require(shutil.which("chattr") is not None, "chattr (e2fsprogs) is not here")
+    folder = completed.results / "greyscale" / "Forest"
+    invert = completed.data / "Forest" / "Forest_2.jpg"
+    with Image.open(invert) as im:
+        im.point(lambda v: 255 - v).save(invert)
+    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+    require(made.returncode == 0, f"chattr +i fails here: {made.stderr!r}")
+    try:
+        run = completed.snakemake(check=False)
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    assert run.returncode != 0
+    line = (
+        "ERROR cannot write results/greyscale/Forest/: Operation not permitted"
+        " (saving the outputs of Forest/Forest_2.jpg)"
+    )
+    assert line in run.output
+    assert "Traceback" not in run.output
+    assert read_tsv(completed.results / "rejected.tsv") == []
+    # with the folder writable again, the same command completes the run
+    completed.snakemake()
+    assert read_tsv(completed.results / "rejected.tsv") == []

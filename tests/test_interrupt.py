@@ -1,5 +1,11 @@
-"""Runs that are killed, or run out of disk: the next run finishes the job and
-the results are those of a run that was never interrupted."""
+"""Runs that are stopped mid-block, or run out of disk: the next run finishes
+the job, nothing already computed is lost, and the results are those of a
+run that was never interrupted.
+
+A block job is stopped at a moment the test controls: the analysis
+(tests/analyses/gated_brightness.py) waits half way through a block until
+the test has sent its signal.
+"""
 
 from __future__ import annotations
 
@@ -9,105 +15,118 @@ import shutil
 import signal
 import subprocess
 import time
-import warnings
 
 import psutil
 import pytest
-from conftest import many_config, read_tsv
+from conftest import REPO, Project, many_config, read_tsv, require
 from PIL import Image
 
 LOCAL = ["--profile", "profiles/local"]
+GATED = "analysis=gated_brightness.py:analyse"
 
 
-def block_jobs(main: psutil.Process) -> list[psutil.Process]:
-    found = []
-    for child in main.children(recursive=True):
-        try:
-            if any("process_block.py" in part for part in child.cmdline()):
-                found.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return found
+def gated(project: Project) -> Project:
+    shutil.copy(REPO / "tests" / "analyses" / "gated_brightness.py", project.workdir)
+    return project
 
 
-def wait_for(condition, timeout=120.0):
+def wait_for(condition, timeout=120.0, what="it"):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if condition():
-            return True
-        time.sleep(0.05)
-    return False
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"waited {timeout:.0f} s for {what}")
 
 
-def assert_consistent(project, expected: bytes) -> None:
+def paused_job(project: Project) -> psutil.Process:
+    """The block job that waits at the gate."""
+    marker = project.workdir / "gate" / "paused"
+    wait_for(lambda: marker.exists() and marker.read_text(), what="a paused block job")
+    job = psutil.Process(int(marker.read_text()))
+    assert job.is_running() and "process_block" in " ".join(job.cmdline())
+    return job
+
+
+def assert_consistent(project: Project, expected: bytes) -> None:
     """The table equals the uninterrupted run's; every listed output is whole."""
     assert (project.results / "stats.tsv").read_bytes() == expected
     rows = project.stats()
     assert len({r["path"] for r in rows}) == len(rows)
-    for row in rows[:: max(1, len(rows) // 200)]:
+    for row in rows:
         with Image.open(project.workdir / row["greyscale"]) as png:
             png.load()
-    assert not [p for p in project.results.rglob("*.partial")]
+    assert not list(project.results.rglob("*.partial"))
 
 
 @pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGKILL"])
 @pytest.mark.parametrize("victim", ["snakemake", "block job"])
-def test_killed_run_is_completed_by_the_next(
+def test_stopped_run_is_completed_by_the_next(
     fresh, many_images, uninterrupted, victim, sig
 ):
-    args = [*LOCAL, *many_config(many_images)]
+    project = gated(fresh)
+    (project.workdir / "gate").mkdir()
+    args = [*LOCAL, *many_config(many_images, GATED)]
     proc = subprocess.Popen(
-        fresh.command(*args),
-        cwd=fresh.root,
-        env=fresh.environment(),
+        project.command(*args),
+        cwd=project.root,
+        env=project.environment(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    main = psutil.Process(proc.pid)
+    hung = False
     try:
-        # mid-run: some blocks finished, block jobs running, nothing collected
-        assert wait_for(lambda: len(fresh.block_tables()) >= 2 and block_jobs(main))
-        assert not (fresh.results / "stats.tsv").exists()
-        targets = [main] if victim == "snakemake" else block_jobs(main)[:1]
-        for target in targets:
-            target.send_signal(getattr(signal, sig))
-        killed_hard = sig == "SIGKILL" and victim == "snakemake"
+        job = paused_job(project)
+        finished = project.block_tables()  # blocks done before the signal
+        assert not (project.results / "stats.tsv").exists()
+        target = psutil.Process(proc.pid) if victim == "snakemake" else job
+        target.send_signal(getattr(signal, sig))
+        if victim == "block job":
+            job.wait(60)  # the signal reached it, and it ended
+        (project.workdir / "gate" / "open").touch()
         try:
             proc.wait(timeout=120)
         except subprocess.TimeoutExpired:
-            if not (victim == "snakemake" and sig == "SIGTERM"):
-                raise
-            # Snakemake's SIGTERM handler can deadlock on its scheduler lock
-            # (README, "When something goes wrong"): do what README says then,
-            # as Slurm does after KillWait.
-            warnings.warn("snakemake hung after SIGTERM; killed it", stacklevel=1)
+            assert victim == "snakemake" and sig == "SIGTERM", "snakemake hung"
+            # README, "When something goes wrong": then kill it, as Slurm
+            # does after KillWait
+            hung = True
             proc.kill()
             proc.wait()
-            killed_hard = True
     finally:
         if proc.poll() is None:
             proc.kill()
-    if killed_hard:
+        (project.workdir / "gate" / "open").touch()
+    if victim == "snakemake" and (sig == "SIGKILL" or hung):
         # as README says: a killed snakemake leaves its lock behind
-        fresh.snakemake("--unlock")
-    again = fresh.snakemake(*args)
-    assert again.returncode == 0
-    assert_consistent(fresh, uninterrupted)
+        project.snakemake("--unlock")
+    shutil.rmtree(project.workdir / "gate")
+    project.snakemake(*args)
+    assert_consistent(project, uninterrupted)
+    # nothing computed before the signal was done again
+    after = project.block_tables()
+    assert {b: after[b] for b in finished} == finished
+    if hung:
+        pytest.xfail(
+            "upstream: Snakemake 9.27's SIGTERM handler"
+            " (JobScheduler.exit_gracefully) takes the scheduler's lock, which the"
+            " interrupted main thread may hold: it waits for ever. Nothing was lost."
+        )
 
 
 @pytest.fixture
 def small_disk(fresh):
     """results/ on a tmpfs too small for them (root only)."""
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a small tmpfs needs root and mount")
+    require(
+        os.geteuid() == 0 and shutil.which("mount"), "mounting needs root and mount"
+    )
     fresh.results.mkdir(parents=True)
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(fresh.results)],
         capture_output=True,
         text=True,
     )
-    if mounted.returncode != 0:  # e.g. a container without CAP_SYS_ADMIN
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    require(mounted.returncode == 0, f"cannot mount a tmpfs here: {mounted.stderr}")
     yield fresh
     subprocess.run(["umount", "-l", str(fresh.results)], check=False)
 
@@ -124,11 +143,13 @@ def test_full_disk_fails_clearly_and_leaves_no_corrupt_output(
     for png in project.results.rglob("*.png"):
         with Image.open(png) as im:
             im.load()
-    for record in project.results.rglob("*.json"):
-        json.loads(record.read_text())
     assert not list(project.results.rglob("*.partial"))
-    for table in (project.results / "blocks").glob("*.tsv"):
-        assert read_tsv(table) is not None
+    for counts in project.results.rglob("inventory.json"):
+        json.loads(counts.read_text())
+    assert (
+        not list((project.results).rglob("rejected.tsv"))
+        or read_tsv(project.results / "rejected.tsv") == []
+    )
     # with space again, the same command completes the run
     subprocess.run(
         ["mount", "-o", "remount,size=64m", str(project.results)], check=True

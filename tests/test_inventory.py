@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from imagestats import inventory
+from perimage import inventory
 
 
 def touch(root, rel, content=b"x"):
@@ -87,3 +87,19 @@ def test_fingerprint_follows_size_and_time_not_order_of_calls():
 
 def test_extensions_are_normalised():
     assert inventory.normalise_extensions(["JPG", ".jpg", ".Png"]) == (".jpg", ".png")
+
+
+def test_pipes_and_devices_are_not_images(tmp_path):
+    os.mkfifo(tmp_path / "pipe.jpg")  # reading it would wait for ever
+    touch(tmp_path, "real.jpg")
+    inv = inventory.scan(str(tmp_path))
+    assert [im.path for im in inv.images] == ["real.jpg"]
+    assert dict(inv.skipped) == {"pipe.jpg": "not a regular file"}
+
+
+def test_the_input_folder_is_checked(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with pytest.raises(inventory.InputError, match="does not exist"):
+        inventory.check_input_dir(str(tmp_path / "nope"))
+    inventory.check_input_dir(str(folder))

@@ -84,7 +84,7 @@ def test_scripts_are_thin_adapters():
         assert len(code.splitlines()) <= 30, script.name
 
 
-def test_python_is_the_pinned_311_or_newer():
+def test_python_is_311_or_newer():
     assert sys.version_info >= (3, 11)
 
 
@@ -100,14 +100,14 @@ def pinned_requirements() -> dict[str, str]:
 def test_conda_environments_pin_the_versions_pip_installs():
     """CI tests the pip route; the conda files must describe the same stack."""
     pins = pinned_requirements()
-    conda_to_pip = {"matplotlib-base": "matplotlib"}
+    conda_to_pip = {"python-isal": "isal"}
     envs = list((REPO / "workflow/envs").glob("*.yaml"))
     assert envs
     for env in envs:
         for dependency in yaml.safe_load(env.read_text())["dependencies"]:
             name, version = (part.strip() for part in dependency.split("="))
             if name == "python":
-                assert sys.version.startswith(version), env.name
+                assert version == "3.11", env.name
             else:
                 assert pins[conda_to_pip.get(name, name)] == version, (env.name, name)
 
@@ -116,3 +116,41 @@ def test_every_rule_uses_a_conda_environment_that_exists():
     for smk in (REPO / "workflow/rules").glob("*.smk"):
         for env in re.findall(r'conda:\s*\n\s*"([^"]+)"', smk.read_text()):
             assert (smk.parent / env).resolve().exists(), (smk.name, env)
+
+
+def test_the_scheduler_timer_is_snakemakes_and_is_cancelled():
+    """The workflow cancels the rate limiter's leftover timer at exit
+    (perimage.state.cancel_scheduler_timer). That relies on Snakemake's
+    private JobScheduler._schedule_reevalutation: when an upgrade changes
+    it, this test fails instead of runs silently taking 10 s longer."""
+    import threading
+
+    from perimage import state
+    from snakemake.scheduling.job_scheduler import JobScheduler
+
+    class Scheduler:
+        _open_jobs = threading.Semaphore(0)
+
+    other = threading.Timer(600, lambda: None)
+    other.start()
+    try:
+        JobScheduler._schedule_reevalutation(Scheduler(), 600)
+        timers = [
+            t
+            for t in threading.enumerate()
+            if isinstance(t, threading.Timer) and not t.daemon and t is not other
+        ]
+        assert len(timers) == 1
+        assert state.cancel_scheduler_timer() == 1
+        timers[0].join(10)
+        assert not timers[0].is_alive()
+        assert other.is_alive()  # someone else's timer is left alone
+    finally:
+        other.cancel()
+
+
+def test_the_snakemake_version_the_workflow_is_known_for():
+    import snakemake
+
+    pins = pinned_requirements()
+    assert snakemake.__version__ == pins["snakemake"]

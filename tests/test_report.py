@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import Project
+from conftest import Project, require
 
 pytestmark = pytest.mark.browser
 
@@ -57,11 +57,11 @@ def screenshots(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(reported):
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip(
-            "Chromium and its WebDriver are not installed"
-            " (Debian: chromium chromium-driver; tests/system-packages.sh)"
-        )
+    require(
+        bool(CHROMIUM and CHROMEDRIVER),
+        "Chromium and its WebDriver are not installed"
+        " (Debian: chromium chromium-driver; tests/system-packages.sh)",
+    )
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -151,7 +151,9 @@ class Page:
         return path
 
 
-def test_report_shows_description_overview_plots_and_galleries(browser, screenshots):
+def test_report_shows_description_overview_plots_and_galleries(
+    browser, screenshots, reported
+):
     page = Page(browser)
     page.wait_for(lambda: "Brightness survey of" in page.text())
     home = page.text()
@@ -167,7 +169,8 @@ def test_report_shows_description_overview_plots_and_galleries(browser, screensh
     page.screenshot(screenshots, "1-overview")
     browser.switch_to.frame(frame)
     overview = page.wait_for(lambda: "Rejected images" in page.text() and page.text())
-    assert "images processed 108" in overview
+    processed = len(reported.images()) - 1  # all but the broken one
+    assert f"images processed {processed}" in overview
     assert "images rejected 1" in overview
     assert "Forest/Forest_broken.jpg not an image Pillow can read" in overview
     for name in CLASSES:
@@ -201,5 +204,10 @@ def test_zip_report_for_large_runs(reported):
     with zipfile.ZipFile(reported.workdir / "report.zip") as z:
         names = z.namelist()
     assert any(n.endswith("report.html") for n in names)
-    for item in ("brightness_by_class.svg", "SeaLake.png", "overview.html"):
+    for item in (
+        "brightness_by_class.svg",
+        "SeaLake.png",
+        "overview.html",
+        "stats.tsv",
+    ):
         assert any(n.endswith(item) for n in names), item

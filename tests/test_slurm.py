@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO, Project, many_config
+from conftest import BIN, REPO, Project, many_config, require
+from perimage import chunking
 
 pytestmark = pytest.mark.slurm
 
@@ -28,7 +29,14 @@ SLURM = [
     "--latency-wait",
     "5",
 ]
-BLOCKS = ["--config", "block_size=40"]  # three blocks: three Slurm jobs
+BLOCK_SIZE = 40
+BLOCKS = ["--config", f"block_size={BLOCK_SIZE}"]  # a few blocks: a few Slurm jobs
+
+
+def planned_blocks(project: Project) -> dict[str, list[str]]:
+    return chunking.assign(project.images(), BLOCK_SIZE)
+
+
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
 
 
@@ -41,10 +49,11 @@ def cluster(command: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def slurm():
     """A running single-node cluster, started once for the session."""
-    if os.geteuid() != 0:
-        pytest.skip("starting slurmctld, slurmd and munged needs root")
-    if not shutil.which("slurmctld") and not shutil.which("apt-get"):
-        pytest.skip("Slurm is not installed and there is no apt-get to install it")
+    require(os.geteuid() == 0, "starting slurmctld, slurmd and munged needs root")
+    require(
+        bool(shutil.which("slurmctld") or shutil.which("apt-get")),
+        "Slurm is not installed and there is no apt-get to install it",
+    )
     was_running = cluster("status").returncode == 0
     for step in ("install", "start"):
         done = cluster(step)
@@ -78,7 +87,7 @@ def test_blocks_run_as_slurm_jobs_like_a_local_run(slurm, fresh, local_result):
     run = fresh.snakemake(*SLURM, *BLOCKS, env=env)
     jobs = slurm_jobs(run)
     tables = fresh.block_tables()
-    assert len(jobs) == len(tables) == 3  # one Slurm job per block
+    assert len(jobs) == len(tables) == len(planned_blocks(fresh)) > 1
     for job, log in jobs.items():
         # each block ran inside the Slurm job that the controller knows of
         block = log.split("/")[-2]
@@ -91,7 +100,7 @@ def test_blocks_run_as_slurm_jobs_like_a_local_run(slurm, fresh, local_result):
         assert "Account=survey-project" in details
         assert "Partition=debug" in details
     # the aggregates ran here, not in Slurm
-    assert "in Slurm job" not in (fresh.workdir / "logs/collect_stats.log").read_text()
+    assert "in Slurm job" not in (fresh.workdir / "logs/summarise.log").read_text()
     assert (fresh.results / "stats.tsv").read_bytes() == local_result
 
     again = fresh.snakemake(*SLURM, *BLOCKS, env=env)
@@ -115,13 +124,14 @@ def test_failed_block_names_its_slurm_log_and_only_it_runs_again(slurm, fresh):
         # its Slurm log says which file and why
         assert "River/River_3.jpg: damaged or truncated image" in Path(log).read_text()
     # --keep-going (in the profile): the other blocks finished
-    assert len(fresh.block_tables()) == 2
+    blocks = planned_blocks(fresh)
+    assert len(fresh.block_tables()) == len(blocks) - 1
     assert not (fresh.results / "stats.tsv").exists()
 
     bad.write_bytes(good)
     rerun = fresh.snakemake(*SLURM, *BLOCKS, "on_error=fail")
     assert len(slurm_jobs(rerun)) == 1
-    assert len(fresh.block_tables()) == 3
+    assert len(fresh.block_tables()) == len(blocks)
     assert "River/River_3.jpg" in (fresh.results / "stats.tsv").read_text()
 
 

@@ -1,4 +1,5 @@
 import os
+import re
 import sys
 from functools import cache
 
@@ -6,149 +7,169 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 
-SCRIPTS = os.path.join(workflow.current_basedir, "..", "scripts")
+SCRIPTS = os.path.normpath(os.path.join(workflow.current_basedir, "..", "scripts"))
 sys.path.insert(0, SCRIPTS)
 
-from imagestats import blocks, codedeps, collect, inventory, plan  # noqa: E402
-from imagestats.folders import FolderIndex  # noqa: E402
+from perimage import chunking, collect, inventory, layout, state  # noqa: E402
+from perimage.analysis import AnalysisError  # noqa: E402
+from perimage.plan import PlanFolder  # noqa: E402
+from perimage.state import State  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
 config["extensions"] = list(inventory.normalise_extensions(config["extensions"]))
+STATE = State(config, SCRIPTS)
+BRIGHTNESS = config["analysis"] == "brightness"
+FIGURE_RULES = f"workflow/rules/{'brightness' if BRIGHTNESS else 'columns'}.smk"
+# not naming input_dir: moving the data must not re-run the report's jobs
+REPORT_TITLE = "Brightness survey" if BRIGHTNESS else f"Analysis {config['analysis']}"
+SUMMARY_NOTE = (
+    "A class is a top-level folder. mean_* describe the distribution of the"
+    " images' mean grey levels (0 black, 255 white): quartiles by linear"
+    " interpolation, std of the population."
+    if BRIGHTNESS
+    else "A class is a top-level folder. For each numeric column, <column>_min"
+    " ... <column>_std describe the distribution of its values over the class's"
+    " images: quartiles by linear interpolation, std of the population."
+)
 
 
 wildcard_constraints:
-    block=blocks.BLOCK_PATTERN,
+    block=chunking.BLOCK_NAME,
+    # per-image targets: results/<image name>/<image path>.png, never one of
+    # the workflow's own result folders, and only for image file names
+    image_name=rf"(?!(?:{'|'.join(layout.RESERVED)})/)[A-Za-z][A-Za-z0-9_-]*",
+    path=(
+        r"(?:[^/.][^/]*/)*[^/.][^/]*"
+        rf"(?:(?i:{'|'.join(re.escape(e) for e in config['extensions'])})"
+        r"|~[0-9a-f]{16})"
+    ),
 
 
-@cache
-def get_current_plan():
-    """The plan as it would be written now (one stat per image)."""
+# A bad input_dir or analysis is reported here, before any job starts. (Jobs
+# that Slurm runs parse this file again; they do not scan input_dir.)
+if workflow.is_main_process:
     try:
-        return plan.current_plan(
-            config["input_dir"],
-            extensions=config["extensions"],
-            patterns=config["include"],
-            limit=config["limit"],
-            block_size=config["block_size"],
-        )
-    except inventory.InputError as e:
+        STATE.selection()
+        STATE.process_version()
+    except (inventory.InputError, AnalysisError) as e:
         raise WorkflowError(str(e)) from None
 
 
-@cache
-def get_current_images():
-    return {im.path: im for im in get_current_plan().selected}
-
-
-# A bad input_dir is reported here, before any job starts. (Jobs that Slurm
-# runs parse this file again; they scan only when a param needs it.)
-if workflow.is_main_process:
-    get_current_plan()
-
-
 def get_plan_digest(wildcards):
-    # The checkpoint's only param: it re-runs when the images it would plan
-    # differ from the ones it planned, which a checkpoint alone never notices.
-    return get_current_plan().digest()
+    """The checkpoint's param: it runs again when the images it would plan
+    differ from the ones it planned, which a checkpoint alone never notices."""
+    return STATE.plan_digest()
 
 
-def get_plan_dir():
+def get_plan():
     """The checkpoint's output; only in input functions, once it has run."""
-    return checkpoints.plan_blocks.get().output.plan
+    return PlanFolder(checkpoints.plan_blocks.get().output.plan)
 
 
-def get_plan_file(name):
-    def get(wildcards):
-        return os.path.join(get_plan_dir(), name)
+@cache
+def get_plan_sizes():
+    return get_plan().sizes()
 
-    return get
+
+@cache
+def get_block_members(block):
+    return get_plan().manifest(block)["images"]
 
 
 def get_block_manifest(wildcards):
-    manifest = wildcards.block + blocks.MANIFEST_SUFFIX
-    path = os.path.join(get_plan_dir(), "blocks", manifest)
-    if workflow.is_main_process:
-        # Here, not in a param: input functions run before Snakemake looks at
-        # the job's outputs.
-        invalidate_incomplete_block(wildcards.block)
-    return path
-
-
-def get_block_names():
-    return blocks.manifest_names(os.path.join(get_plan_dir(), "blocks"))
-
-
-def get_block_tables(wildcards):
-    names = get_block_names()
-    if workflow.is_main_process:
-        for name in names:
-            invalidate_incomplete_block(name)
-    return expand(rules.process_block.output.table, block=names)
-
-
-def get_block_benchmarks(wildcards):
-    return expand(rules.process_block.benchmark, block=get_block_names())
+    return get_plan().manifest_path(wildcards.block)
 
 
 def get_block_sources(wildcards):
-    """Size and modification time of the block's images, as one digest: a
-    changed image re-runs its block (params trigger) without Snakemake tracking
-    every image file itself. (A param function that takes ``input`` would be
-    ignored by the params trigger.)"""
-    current = get_current_images()
-    members = blocks.read_manifest(get_block_manifest(wildcards))
-    return inventory.fingerprint(
-        current.get(p, inventory.Image(p, -1, -1)) for p in members
-    )
+    """A digest of the block's images' sizes and modification times: a
+    changed image re-runs its block (params trigger) without Snakemake
+    tracking every image file itself."""
+    members = get_block_members(wildcards.block)
+    return STATE.block_sources(members, scanned=workflow.is_main_process)
 
 
-@cache
-def get_output_index():
-    return FolderIndex()
+def get_block_state(wildcards):
+    """Changes when an output that the block's table lists is missing or
+    damaged, so that the block runs again and makes it."""
+    return STATE.block_state(layout.table_path(wildcards.block))
 
 
-@cache
-def invalidate_incomplete_block(block):
-    """Delete a block table whose per-image outputs are not all on disk, so
-    that Snakemake makes them again: it tracks the table, not the thousands of
-    files the table lists. The tables are inputs of the target rule, and a
-    target's missing input is made again even when later results exist."""
-    table = expand(rules.process_block.output.table, block=block)[0]
-    if not os.path.exists(table):
-        return
-    missing = plan.block_outputs_missing(table, get_output_index())
-    if missing:
-        os.remove(table)
-        logger.warning(
-            f"{len(missing)} output(s) of block {block} are missing"
-            f" (first: {missing[0]}); the block will run again."
+def get_block_threads(wildcards):
+    try:
+        cores = workflow.cores
+    except WorkflowError:  # a dry run without --cores
+        cores = 1
+    return state.block_threads(get_plan_sizes(), wildcards.block, cores)
+
+
+def get_block_priority(wildcards):
+    # largest blocks first, so that none starts last and ends the run alone
+    return get_plan_sizes()[wildcards.block]
+
+
+def get_process_version(wildcards):
+    return STATE.process_version()
+
+
+def get_block_tables(wildcards):
+    return expand(rules.process_block.output.table, block=get_plan_sizes())
+
+
+def get_block_benchmarks(wildcards):
+    return expand(rules.process_block.benchmark, block=get_plan_sizes())
+
+
+def get_plan_counts(wildcards):
+    return get_plan().counts_path
+
+
+def get_plan_sizes_file(wildcards):
+    return get_plan().sizes_path
+
+
+def get_image(wildcards):
+    """The image whose outputs' stem is the ``path`` wildcard."""
+    image = STATE.image_sources().get(wildcards.path)
+    if image is None:
+        raise WorkflowError(
+            f"no image in input_dir {config['input_dir']!r} has outputs named"
+            f" {wildcards.path}.png"
         )
+    return image
 
 
-def get_code_version(script):
-    """A digest of the package modules a script imports: a param, so that
-    editing them re-runs the rule (Snakemake itself tracks only the script
-    file). Not inputs: Snakemake stats every input of every ready job in each
-    scheduling round, and with hundreds of blocks those rounds add up."""
-    return codedeps.version(os.path.join(SCRIPTS, script))
+def get_image_file(wildcards):
+    return os.path.join(config["input_dir"], get_image(wildcards))
 
 
-def cancel_scheduler_timers():
-    """Snakemake's scheduler leaves a non-daemon threading.Timer behind after
-    its last round (the --max-jobs-per-timespan rate limiter), and the
-    interpreter waits for it before exiting: up to one timespan (10 s in the
-    profiles) added to every run. Once the workflow has finished, nothing waits
-    on those timers."""
-    import threading
+def code_version(rule):
+    """A digest of the rule's script and the modules it imports: a param, so
+    that editing them re-runs the rule (Snakemake tracks only the script)."""
 
-    for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer):
-            thread.cancel()
+    def version(wildcards):
+        script = workflow.get_rule(rule).script
+        return STATE.code_version(os.path.basename(script))
+
+    return version
+
+
+def get_summary_columns(wildcards):
+    # the brightness survey summarises the images' mean grey level; any
+    # other analysis all its numeric columns
+    return ["mean"] if BRIGHTNESS else []
+
+
+def get_final_outputs(wildcards):
+    return [
+        *get_block_tables(wildcards),
+        *rules.summarise.output,
+        *rules.draw_figures.output,
+    ]
 
 
 def warn_about_rejected():
     """Repeat, as the run's last word, how many images were left out."""
-    path = rules.collect_stats.output.rejected
+    path = rules.summarise.output.rejected
     n = collect.count_rejected(path)
     if n:
         logger.warning(collect.rejected_message(n, path))
@@ -156,8 +177,8 @@ def warn_about_rejected():
 
 onsuccess:
     warn_about_rejected()
-    cancel_scheduler_timers()
+    state.cancel_scheduler_timer()
 
 
 onerror:
-    cancel_scheduler_timers()
+    state.cancel_scheduler_timer()

@@ -4,9 +4,9 @@ checkpoint plan_blocks:
     log:
         "logs/plan_blocks.log",
     conda:
-        "../envs/imagestats.yaml"
+        "../envs/workflow.yaml"
     params:
         digest=get_plan_digest,
-        code=get_code_version("plan_blocks.py"),
+        code=code_version("plan_blocks"),
     script:
         "../scripts/plan_blocks.py"

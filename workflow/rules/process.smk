@@ -2,19 +2,45 @@ rule process_block:
     input:
         manifest=get_block_manifest,
     output:
-        table="results/blocks/{block}.tsv",
+        # updated, not replaced: the job reuses the rows that are still current
+        table=update("results/blocks/{block}.tsv"),
     log:
         "logs/process_block/{block}.log",
     benchmark:
         "logs/benchmarks/process_block/{block}.tsv"
+    priority: get_block_priority
     conda:
-        "../envs/imagestats.yaml"
-    threads: 1
+        "../envs/workflow.yaml"
+    threads: get_block_threads
     params:
         sources=get_block_sources,
-        write_greyscale=config["write_greyscale"],
+        state=get_block_state,
+        version=get_process_version,
         max_pixels=config["max_pixels"],
         on_error=config["on_error"],
-        code=get_code_version("process_block.py"),
     script:
         "../scripts/process_block.py"
+
+
+rule process_image:
+    input:
+        image=get_image_file,
+    output:
+        "results/{image_name}/{path}.png",
+    log:
+        "logs/process_image/{image_name}/{path}.log",
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        image=get_image,
+        version=get_process_version,
+        max_pixels=config["max_pixels"],
+    script:
+        "../scripts/process_image.py"
+
+
+use rule process_image as record_image with:
+    output:
+        "results/stats/{path}.json",
+    log:
+        "logs/record_image/{path}.log",

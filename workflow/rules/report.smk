@@ -1,20 +1,40 @@
-rule make_galleries:
+rule summarise:
     input:
-        stats=rules.collect_stats.output.stats,
+        tables=get_block_tables,
+        counts=get_plan_counts,
     output:
-        sheets=report(
-            directory("results/galleries"),
-            patterns=["{name}.png"],
-            caption="../report/galleries.rst",
-            category="3. Galleries",
-            labels={"class": "{name}"},
+        stats=report(
+            "results/stats.tsv",
+            caption="../report/stats.rst",
+            category="5. Tables",
+            labels={"table": "all images"},
+        ),
+        rejected=report(
+            "results/rejected.tsv",
+            caption="../report/rejected.rst",
+            category="5. Tables",
+            labels={"table": "rejected images"},
+        ),
+        classes=report(
+            "results/summary/classes.tsv",
+            caption="../report/classes.rst",
+            category="1. Overview",
+            labels={"item": "summary per class (table)"},
+        ),
+        overview=report(
+            "results/report/overview.html",
+            caption="../report/overview.rst",
+            category="1. Overview",
+            labels={"item": "run overview"},
         ),
     log:
-        "logs/make_galleries.log",
+        "logs/summarise.log",
     conda:
-        "../envs/imagestats.yaml"
+        "../envs/workflow.yaml"
     params:
-        per_row=config["gallery_images"],
-        code=get_code_version("make_galleries.py"),
+        columns=get_summary_columns,
+        title=REPORT_TITLE,
+        note=SUMMARY_NOTE,
+        code=code_version("summarise"),
     script:
-        "../scripts/make_galleries.py"
+        "../scripts/summarise.py"

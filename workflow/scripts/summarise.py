@@ -1,28 +1,30 @@
-"""Per-class summary of the per-image statistics, and the report's overview."""
+"""The table of all images, the rejected ones, the summary per class, and
+the report's overview page."""
 
-from imagestats import atomic, summary
-from imagestats.joblog import job_log
-from imagestats.overview import overview_html
+from perimage import atomic, collect, summary
+from perimage.collect import CollectError
+from perimage.joblog import job_log
+from perimage.overview import overview_html
+from perimage.plan import PlanFolder
 
 sm = snakemake
-with job_log(sm.log[0]) as log:
-    stats = summary.read_stats(sm.input.stats)
-    rejected = summary.read_rejected(sm.input.rejected)
-    log.info("read %d images and %d rejected", len(stats), len(rejected))
-    table = summary.summarise(stats, rejected)
-    summary.write_summary(table, sm.output.classes)
+with job_log(sm.log[0], CollectError) as log:
+    counts = PlanFolder.of_file(sm.input.counts).counts()
+    stats, rejected = collect.read_blocks(list(sm.input.tables), counts["selected"])
+    collect.write(stats, rejected, sm.output.stats, sm.output.rejected)
+    columns = sm.params.columns or stats.numeric_columns()
+    summary.write(sm.output.classes, *summary.summarise(stats, rejected, columns))
     page = overview_html(
+        title=sm.params.title,
         config=sm.config,
-        inventory_json=sm.input.inventory,
-        stats=stats,
+        counts=counts,
+        processed=len(stats),
         rejected=rejected,
-        classes=table,
+        summary=summary.read(sm.output.classes),
+        note=sm.params.note,
     )
     with atomic.open_text(sm.output.overview) as fh:
         fh.write(page)
     log.info(
-        "wrote %s (%d classes) and %s",
-        sm.output.classes,
-        len(table) - 1,
-        sm.output.overview,
+        "summarised %s per class; wrote %s", ", ".join(columns), ", ".join(sm.output)
     )

@@ -1,0 +1,85 @@
+"""Greyscale conversion and brightness statistics, identical to Pillow's.
+
+Every 8-bit mode goes straight through ``Image.convert("L")``. Pillow's own
+conversion clips 16-bit images to white and float images to black, so those
+are first brought to an 8-bit form (see ``to_8bit``); LAB images, which
+Pillow cannot convert, give their lightness channel. The statistics are those
+of ``PIL.ImageStat.Stat``: its own formulas, fed the integer sums of the
+histogram computed in C.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import operator
+
+from perimage.analysis import Rejected
+from PIL import Image, ImageStat
+
+SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
+LEVELS = range(256)
+SQUARES = [j * j for j in LEVELS]
+
+
+def to_8bit(im: Image.Image) -> Image.Image:
+    """Bring modes that ``convert("L")`` would clip to a documented 8-bit form.
+
+    - 16-bit (``I;16*``): v / 257, rounded to the nearest integer, so 0 -> 0
+      and 65535 -> 255.
+    - 32-bit integer (``I``): clipped to 0..65535, then as 16-bit.
+    - float (``F``): taken as 0.0 (black) .. 1.0 (white), clipped to that range
+      (NaN as 0.0), then times 255, rounded half to even.
+    Other modes are returned unchanged.
+    """
+    if im.mode not in (*SIXTEEN_BIT, "I", "F"):
+        return im
+    import numpy as np  # only for these rare modes
+
+    a = np.asarray(im)
+    if im.mode == "F":
+        out = np.rint(np.clip(np.nan_to_num(a, nan=0.0), 0.0, 1.0) * 255.0)
+    else:
+        # 257 is odd, so v / 257 is never halfway: this is v / 257 rounded
+        out = (np.clip(a.astype(np.int64), 0, 65535) + 128) // 257
+    return Image.fromarray(out.astype(np.uint8), mode="L")
+
+
+def to_greyscale(im: Image.Image) -> Image.Image:
+    """The greyscale ("L") version of any image Pillow can open.
+
+    Alpha is ignored (as ``convert("L")`` does); palette, CMYK, 1-bit and other
+    8-bit modes convert as Pillow converts them.
+    """
+    im = to_8bit(im)
+    if im.mode == "L":
+        return im
+    if im.mode == "LAB":
+        return im.getchannel("L")
+    try:
+        return im.convert("L")
+    except ValueError:
+        raise Rejected(
+            f"colour mode {im.mode} cannot be converted to greyscale"
+        ) from None
+
+
+def statistics(grey: Image.Image) -> dict:
+    """``ImageStat.Stat(grey)``'s extrema (``min``, ``max``), ``mean``,
+    ``median`` and stddev (``std``)."""
+    histogram = grey.histogram()
+    stat = ImageStat.Stat(histogram)
+    count = sum(histogram)
+    stat.count = [count]
+    stat.sum = [sum(map(operator.mul, LEVELS, histogram))]
+    stat.sum2 = [sum(map(operator.mul, SQUARES, histogram))]
+    low, high = grey.getextrema()
+    # Pillow's median: the first level at which more than half are counted
+    median = bisect.bisect_right(list(itertools.accumulate(histogram)), count // 2)
+    return {
+        "min": low,
+        "max": high,
+        "mean": stat.mean[0],
+        "median": median,
+        "std": stat.stddev[0],
+    }

@@ -1,0 +1,284 @@
+"""The block plan: which images there are, and which block each belongs to.
+
+``Selection`` is what the workflow computes every time Snakemake starts (one
+``stat`` per image): its digest tells whether the written plan is current.
+The checkpoint writes the plan to a folder, which ``PlanFolder`` owns:
+
+- ``blocks/<block>.json``: the block's images, and the older block tables
+  that may hold reusable rows for them;
+- ``blocks.tsv``: each block's image count;
+- ``skipped.tsv``: the files that are not images, with the reason;
+- ``inventory.json``: the counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+
+from . import atomic, chunking, inventory, layout, tables
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Selection:
+    """The images below ``input_dir``, and those selected for processing."""
+
+    inventory: inventory.Inventory
+    selected: list[inventory.Image]
+
+    @classmethod
+    def scan(cls, input_dir: str, *, extensions, patterns=(), limit=0) -> Selection:
+        inv = inventory.scan(input_dir, extensions)
+        selected = inventory.select(inv.images, patterns, limit)
+        if not selected:
+            what = "match include and limit" if inv.images else "were found"
+            raise inventory.InputError(
+                f"input_dir {input_dir!r} has no images to process: none {what}"
+                f" ({len(inv.images)} images with extensions {', '.join(extensions)},"
+                f" {len(inv.skipped)} other files skipped)"
+            )
+        return cls(inv, selected)
+
+    def digest(self, block_size: int) -> str:
+        """Changes exactly when the written plan would change: the selected
+        images, the block size, the skipped files, or the set of images found
+        (outputs of images that are gone are removed when planning)."""
+        h = hashlib.sha256(b"%d\n" % block_size)
+        for images in (self.selected, self.inventory.images):
+            h.update(b"\0".join(layout.encode(im.path) for im in images) + b"\1")
+        h.update(json.dumps(self.inventory.skipped).encode())
+        return h.hexdigest()[:32]
+
+    def counts(self, blocks: int) -> dict:
+        return {
+            "found": len(self.inventory.images),
+            "selected": len(self.selected),
+            "skipped": len(self.inventory.skipped),
+            "blocks": blocks,
+        }
+
+
+class PlanFolder:
+    """The checkpoint's output folder: the one place that knows its files."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    @classmethod
+    def of_manifest(cls, manifest: str) -> PlanFolder:
+        return cls(os.path.dirname(os.path.dirname(manifest)))
+
+    @classmethod
+    def of_file(cls, path: str) -> PlanFolder:
+        """The folder of one of its own files (blocks.tsv, inventory.json)."""
+        return cls(os.path.dirname(path))
+
+    def _file(self, name: str) -> str:
+        return os.path.join(self.path, name)
+
+    def manifest_path(self, block: str) -> str:
+        return os.path.join(self.path, "blocks", block + ".json")
+
+    @property
+    def sizes_path(self) -> str:
+        return self._file("blocks.tsv")
+
+    @property
+    def skipped_path(self) -> str:
+        return self._file("skipped.tsv")
+
+    @property
+    def counts_path(self) -> str:
+        return self._file("inventory.json")
+
+    def write(self, selection: Selection, blocks: dict, reuse: dict) -> None:
+        os.makedirs(os.path.join(self.path, "blocks"), exist_ok=True)
+        for name, members in blocks.items():
+            manifest = {"images": members, "reuse": reuse.get(name, [])}
+            with atomic.open_text(self.manifest_path(name)) as fh:
+                # escaped: names that are not valid UTF-8 survive the trip
+                json.dump(manifest, fh)
+        with atomic.open_text(self.sizes_path) as fh:
+            sizes = ([b, len(m)] for b, m in sorted(blocks.items()))
+            tables.write_rows(fh, ["block", "images"], sizes)
+        with atomic.open_text(self.skipped_path) as fh:
+            tables.write_reasons(
+                fh, ([layout.printable(p), r] for p, r in selection.inventory.skipped)
+            )
+        with atomic.open_text(self.counts_path) as fh:
+            json.dump(selection.counts(len(blocks)), fh, indent=1)
+
+    def sizes(self) -> dict[str, int]:
+        """Block name -> image count, in name order."""
+        with open(self.sizes_path, encoding="utf-8", newline="") as fh:
+            _, rows = tables.read_rows(fh)
+        return {block: int(n) for block, n in rows}
+
+    def blocks(self) -> list[str]:
+        return list(self.sizes())
+
+    def manifest(self, block: str) -> dict:
+        return read_manifest(self.manifest_path(block))
+
+    def counts(self) -> dict:
+        with open(self.counts_path, encoding="utf-8") as fh:
+            return json.load(fh)
+
+
+def read_manifest(path: str) -> dict:
+    """A block's ``{"images": [...], "reuse": [block names]}``."""
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def make_plan(
+    input_dir: str,
+    plan_dir: str,
+    *,
+    block_size: int,
+    expected_digest: str | None = None,
+    **select,
+) -> dict[str, list[str]]:
+    """The checkpoint's work: plan the blocks, write the plan, and tidy
+    results/: outputs of images that are gone, and tables of blocks that no
+    longer exist and hold nothing a new block can reuse."""
+    selection = Selection.scan(input_dir, **select)
+    if expected_digest and selection.digest(block_size) != expected_digest:
+        raise inventory.InputError(
+            f"the images in input_dir {input_dir!r} changed while the workflow"
+            " was planning; run it again"
+        )
+    blocks = chunking.assign([im.path for im in selection.selected], block_size)
+    reuse = reusable_tables(blocks)
+    PlanFolder(plan_dir).write(selection, blocks, reuse)
+    c = selection.counts(len(blocks))
+    log.info(
+        "%d images found below %s, %d selected, %d other files skipped;"
+        " %d blocks (block_size %d)",
+        c["found"],
+        input_dir,
+        c["selected"],
+        c["skipped"],
+        c["blocks"],
+        block_size,
+    )
+    keep = set(blocks) | {old for names in reuse.values() for old in names}
+    dropped = remove_tables(keep)
+    removed = prune_outputs({im.path for im in selection.inventory.images})
+    if dropped or removed:
+        log.info(
+            "removed %d tables of former blocks and %d outputs of images"
+            " no longer in %s",
+            dropped,
+            removed,
+            input_dir,
+        )
+    return blocks
+
+
+def existing_tables() -> list[str]:
+    """Names of the blocks that have a table in results/blocks/."""
+    try:
+        names = os.listdir(layout.TABLES)
+    except FileNotFoundError:
+        return []
+    return [n[: -len(".tsv")] for n in names if n.endswith(".tsv")]
+
+
+def reusable_tables(blocks: dict[str, list[str]]) -> dict[str, list[str]]:
+    """For each new block, the other existing tables that hold rows of its
+    images: those of former blocks (after a change of block_size), and for a
+    block without a table of its own, its neighbours' in path order (a new
+    boundary image splits a block, and the images after it form a new one)."""
+    existing = set(existing_tables())
+    candidates = existing - set(blocks)
+    missing = [name for name in blocks if name not in existing]
+    if missing:
+        order = sorted(blocks, key=lambda name: blocks[name][0])
+        position = {name: i for i, name in enumerate(order)}
+        for name in missing:
+            i = position[name]
+            around = order[max(0, i - 1) : i + 2]
+            candidates.update(n for n in around if n in existing)
+    owners: dict[str, str] = {}
+    for name in sorted(candidates):
+        table = tables.BlockTable.read_if_valid(layout.table_path(name))
+        for row in table.rows if table else ():
+            owners.setdefault(row[0], name)
+    reuse = {}
+    for name, members in blocks.items():
+        sources = sorted({owners[p] for p in members if p in owners} - {name})
+        if sources:
+            reuse[name] = sources
+    return reuse
+
+
+def remove_tables(keep: set[str]) -> int:
+    removed = 0
+    for name in existing_tables():
+        if name not in keep:
+            table = layout.table_path(name)
+            os.remove(table)
+            lock = lock_path(table)
+            if os.path.exists(lock):
+                os.remove(lock)
+            removed += 1
+    return removed
+
+
+def lock_path(table: str) -> str:
+    folder, name = os.path.split(table)
+    return os.path.join(folder, f".{name}.lock")
+
+
+def output_roots() -> list[str]:
+    """The folders below results/ that hold per-image outputs."""
+    try:
+        names = sorted(os.listdir(layout.RESULTS))
+    except FileNotFoundError:
+        return []
+    roots = [
+        os.path.join(layout.RESULTS, n)
+        for n in names
+        if n not in layout.RESERVED and os.path.isdir(os.path.join(layout.RESULTS, n))
+    ]
+    return [*roots, layout.RECORDS]
+
+
+def prune_outputs(current: set[str]) -> int:
+    """Remove per-image outputs whose image is gone, and leftovers of
+    interrupted writes, so that nothing under results/ looks current when it
+    is not. Images left out by ``include`` or ``limit`` keep their outputs."""
+    keep = {layout.stem(p) for p in current}
+    removed = 0
+    for root in output_roots():
+        for folder, _subfolders, files in os.walk(root, topdown=False):
+            below = os.path.relpath(folder, root)
+            prefix = "" if below == "." else below + "/"
+            for name in files:
+                stem, _ = os.path.splitext(name)
+                if name.startswith(".") or prefix + stem not in keep:
+                    os.remove(os.path.join(folder, name))
+                    removed += 1
+            if folder != root and not os.listdir(folder):
+                os.rmdir(folder)
+    return removed
+
+
+def progress_message(plan: PlanFolder, block: str) -> str:
+    """The overall progress, in images, after ``block`` is done: from the
+    block sizes the plan wrote and one listing of the block tables (not a
+    read of each)."""
+    sizes = plan.sizes()
+    tables_done = set(existing_tables())
+    done = [b for b in sizes if b in tables_done]
+    images, total = sum(sizes[b] for b in done), sum(sizes.values())
+    return (
+        f"{images} of {total} images done ({100 * images / total:.0f}%),"
+        f" {len(done)} of {len(sizes)} blocks, after block {block}"
+    )

@@ -1,0 +1,99 @@
+"""The report's generic plots: any numeric column per class, and where the
+block jobs' time went."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from . import plan, tables
+from .layout import class_of
+from .svgplot import Box, Chart, colour, message, rows_height
+
+
+class ByClass:
+    """The rows of ``results/stats.tsv`` grouped by class."""
+
+    def __init__(self, stats: tables.StatsTable):
+        self.stats = stats
+        self.classes = np.array([class_of(p) for p in stats.text("path")], dtype=object)
+        self.names = sorted(set(self.classes.tolist()))
+
+    def __len__(self) -> int:
+        return len(self.stats)
+
+    def values(self, column: str) -> list[np.ndarray]:
+        v = np.array(self.stats.floats(column))
+        return [v[self.classes == name] for name in self.names]
+
+    def labels(self) -> list[str]:
+        counts = [int((self.classes == n).sum()) for n in self.names]
+        return [f"{n} ({c})" for n, c in zip(self.names, counts, strict=True)]
+
+
+def distribution_by_class(
+    groups: ByClass,
+    column: str,
+    path: str,
+    *,
+    label: str | None = None,
+    limits: tuple[float, float] | None = None,
+    title: str | None = None,
+) -> None:
+    """Box plots of one numeric column, one per class."""
+    if not len(groups):
+        return message(path, "No image was processed (see results/rejected.tsv).")
+    values = groups.values(column)
+    if limits is None:
+        finite = np.concatenate(values)
+        finite = finite[np.isfinite(finite)]
+        lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0, 1)
+        pad = (hi - lo) * 0.04 or 1.0
+        limits = (lo - pad, hi + pad)
+    chart = Chart(
+        820, rows_height(len(groups.names)), title or f"{column} per class", left=190
+    )
+    chart.rows = groups.labels()
+    chart.xlim = limits
+    chart.x_axis(label or column)
+    chart.row_labels()
+    for i, v in enumerate(values):
+        box = Box.of(v)
+        if box is not None:
+            chart.box(i, box, colour(i) + "99")
+    chart.save(path)
+
+
+def read_block_runtimes(benchmarks: list[str], sizes_tsv: str) -> list[dict]:
+    """Each block's job time (its Snakemake benchmark file) and image count
+    (from the plan's blocks.tsv)."""
+    sizes = plan.PlanFolder.of_file(sizes_tsv).sizes()
+    blocks = []
+    for path in benchmarks:
+        name = os.path.basename(path)[: -len(".tsv")]
+        with open(path, encoding="utf-8", newline="") as fh:
+            header, rows = tables.read_rows(fh)
+        seconds = float(rows[-1][header.index("s")])
+        blocks.append({"block": name, "images": sizes[name], "seconds": seconds})
+    return blocks
+
+
+def block_runtimes(blocks: list[dict], path: str) -> None:
+    """Each block job's run time against its number of images."""
+    images = np.array([b["images"] for b in blocks], float)
+    seconds = np.array([b["seconds"] for b in blocks], float)
+    total = seconds.sum()
+    per_image = total / images.sum() * 1000 if images.sum() else 0
+    chart = Chart(
+        820,
+        460,
+        f"{len(blocks)} block jobs: {total:.1f} s in all, {per_image:.2f} ms per image",
+        left=80,
+    )
+    chart.xlim = (0, max(1.0, images.max() * 1.05))
+    chart.ylim = (0, max(0.1, seconds.max() * 1.1))
+    chart.x_axis("images in the block")
+    chart.y_axis("run time of its job, seconds")
+    chart.points(images, seconds, colour(0))
+    chart.save(path)

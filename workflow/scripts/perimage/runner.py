@@ -1,0 +1,400 @@
+"""Run an analysis on the images of a block, or on one image.
+
+For each image this reads the file once, opens it, calls the analysis, saves
+the images it returns as PNGs (each through a temporary name and a rename),
+and makes the image's row of the block table. A bad image becomes a row with
+the reason; what happens then is the caller's ``on_error``.
+
+When a block runs again, most of its images usually need no work: an image
+whose row (in the block's previous table, or in a former block's) was made by
+the same code and settings, from a source of the same size and modification
+time, and whose outputs are on disk with the sizes recorded, keeps that row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import multiprocessing
+import os
+import resource
+import time
+import traceback
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from . import atomic, decode, layout, png, tables
+from .analysis import Analysis
+from .errors import BlockError, Rejected
+
+log = logging.getLogger(__name__)
+MIN_IMAGES_PER_WORKER = 50  # fewer, and a pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What decides an image's outputs, besides its pixels and the code."""
+
+    input_dir: str
+    analysis: str
+    version: str
+    save_images: bool = True
+    write_records: bool = False
+    max_pixels: int = decode.DEFAULT_MAX_PIXELS
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One image's row: its columns as text, or why it was rejected."""
+
+    path: str
+    values: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    source: str = ""
+    pixels: int = 0
+    outputs: dict[str, int] = field(default_factory=dict)
+    processed: bool = True
+    analysis_failed: bool = False  # the analysis raised, not Rejected
+    detail: str = ""  # the traceback, for the log
+
+    def row(self, columns: list[str]) -> list[str]:
+        return [
+            self.path,
+            *(self.values.get(c, "") for c in columns),
+            self.error,
+            self.source,
+            str(self.pixels) if self.pixels else "",
+            tables.BlockTable.encode_outputs(self.outputs),
+        ]
+
+
+class Worker:
+    """Opens, analyses and saves one image at a time (one per process)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.analysis = Analysis.load(settings.analysis)
+        self.folders: set[str] = set()
+
+    def process(self, relpath: str) -> Outcome:
+        s = self.settings
+        try:
+            relpath.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = layout.printable(relpath)
+            return Outcome(shown, error="file name is not valid UTF-8")
+        try:
+            data, size, mtime_ns = decode.read_file(os.path.join(s.input_dir, relpath))
+            source = f"{size}:{mtime_ns}"
+            image = decode.open_image(
+                data, s.max_pixels, fast=self.analysis.pixels_only
+            )
+        except Rejected as e:
+            return Outcome(relpath, error=str(e))
+        try:
+            columns = self.analysis(image)
+        except Rejected as e:
+            return Outcome(relpath, error=str(e), source=source)
+        except Exception as e:
+            if self.analysis.strict:
+                raise
+            return Outcome(
+                relpath,
+                error=str(e) or type(e).__name__,
+                source=source,
+                analysis_failed=True,
+                detail=traceback.format_exc(),
+            )
+        outcome = Outcome(relpath, source=source, pixels=image.width * image.height)
+        for column, value in columns:
+            if isinstance(value, Image.Image):
+                outcome.values[column] = self._save(column, value, relpath, outcome)
+            else:
+                outcome.values[column] = (
+                    repr(value) if type(value) is float else tables.cell(value)
+                )
+        if s.write_records:
+            record = {"path": relpath}
+            for column, value in columns:
+                record[column] = (
+                    outcome.values[column] if isinstance(value, Image.Image) else value
+                )
+            data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+            self._write(layout.record_path(relpath), data, relpath)
+            outcome.outputs[layout.RECORD] = len(data)
+        return outcome
+
+    def _save(self, name: str, image: Image.Image, relpath: str, outcome) -> str:
+        if not self.settings.save_images:
+            return ""
+        try:
+            data = png.encode(image)
+        except (OSError, ValueError) as e:
+            raise BlockError(
+                f"analysis {self.analysis.name} returned the image {name!r} in"
+                f" mode {image.mode}, which cannot be saved as PNG: {e}"
+            ) from None
+        path = layout.image_path(name, relpath)
+        self._write(path, data, relpath)
+        outcome.outputs[name] = len(data)
+        return path
+
+    def _write(self, path: str, data: bytes, relpath: str) -> None:
+        folder = os.path.dirname(path)
+        try:
+            if folder not in self.folders:
+                os.makedirs(folder, exist_ok=True)
+                self.folders.add(folder)
+            atomic.write_bytes(path, data)
+        except OSError as e:
+            raise BlockError(
+                f"cannot write {folder}/: {e.strerror}"
+                f" (saving the outputs of {layout.printable(relpath)})"
+            ) from None
+
+    def forget(self, relpath: str, kinds) -> None:
+        """Remove outputs an image had: it is rejected now."""
+        for path in layout.output_paths(kinds, relpath):
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
+            except OSError as e:
+                raise BlockError(f"cannot remove {path}: {e.strerror}") from None
+
+
+class Previous:
+    """Rows of earlier tables that may be reused."""
+
+    def __init__(self, paths: list[str]):
+        self.rows: dict[str, tuple[tables.BlockTable, list[str]]] = {}
+        self.kinds: set[str] = set()
+        for path in paths:
+            table = tables.BlockTable.read_if_valid(path)
+            for row in table.rows if table else ():
+                self.rows.setdefault(row[0], (table, row))
+                self.kinds.update(table.outputs(row))
+
+    def reuse(self, relpath: str, settings: Settings) -> Outcome | None:
+        """The image's earlier row, if it is current."""
+        found = self.rows.get(relpath)
+        if found is None:
+            return None
+        table, row = found
+        if table.version != settings.version or table.error(row):
+            return None
+        try:
+            st = os.stat(os.path.join(settings.input_dir, relpath))
+        except OSError:
+            return None
+        if table.source(row) != f"{st.st_size}:{st.st_mtime_ns}":
+            return None
+        if table.pixels(row) > settings.max_pixels:
+            return None
+        outputs = table.outputs(row)
+        paths = layout.output_paths(outputs, relpath)
+        if not all(_size(p) == n for p, n in zip(paths, outputs.values(), strict=True)):
+            return None
+        return Outcome(
+            relpath,
+            values=table.values(row),
+            source=table.source(row),
+            pixels=table.pixels(row),
+            outputs=outputs,
+            processed=False,
+        )
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return -1
+
+
+@dataclass
+class BlockResult:
+    images: int
+    processed: int
+    reused: int
+    rejected: int
+    seconds: float
+    cpu_seconds: float
+
+
+_worker: Worker | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker
+    _worker = Worker(settings)
+
+
+def _work(relpath: str) -> Outcome:
+    return _worker.process(relpath)
+
+
+def _outcomes(todo: list[str], settings: Settings, workers: int):
+    if workers <= 1:
+        worker = Worker(settings)
+        yield worker
+        yield from map(worker.process, todo)
+        return
+    yield Worker(settings)  # for forgetting outputs, in this process
+    # fork: the workers inherit the imported modules instead of importing again
+    ctx = multiprocessing.get_context("fork")
+    chunk = max(1, min(64, len(todo) // (4 * workers)))
+    with ctx.Pool(workers, _init_worker, (settings,)) as pool:
+        yield from pool.imap(_work, todo, chunksize=chunk)
+
+
+def run_block(
+    members: list[str],
+    table_path: str,
+    settings: Settings,
+    *,
+    state: str = "",
+    reuse_from: tuple[str, ...] = (),
+    on_error: str = "skip",
+    workers: int = 1,
+    progress_every: int = 1000,
+    name: str = "block",
+) -> BlockResult:
+    """Process ``members`` (paths relative to ``settings.input_dir``) and write
+    the block table to ``table_path``. With ``on_error="fail"`` the first bad
+    image stops the block with ``BlockError`` and no table is written."""
+    start, cpu_start = time.perf_counter(), _cpu_seconds()
+    total = len(members)
+    with exclusive(table_path, name):
+        previous = Previous([table_path, *reuse_from])
+        outcomes: dict[str, Outcome] = {}
+        todo = []
+        for relpath in members:
+            reused = previous.reuse(relpath, settings)
+            if reused is None:
+                todo.append(relpath)
+            else:
+                outcomes[relpath] = reused
+        workers = max(1, min(workers, len(todo) // MIN_IMAGES_PER_WORKER))
+        log.info(
+            "%s: %d images from %s, %d already current, %d to process in %d"
+            " process(es)",
+            name,
+            total,
+            settings.input_dir,
+            len(outcomes),
+            len(todo),
+            workers,
+        )
+        results = _outcomes(todo, settings, workers)
+        worker = next(results)
+        rejected = failed = 0
+        first_failure = None
+        kinds = set(previous.kinds)  # of outputs a rejected image may have had
+        for relpath, outcome in zip(todo, results, strict=True):
+            outcomes[relpath] = outcome
+            kinds.update(outcome.outputs)
+            if outcome.error:
+                rejected += 1
+                shown = layout.printable(relpath)
+                if on_error == "fail":
+                    raise BlockError(f"{shown}: {outcome.error}")
+                worker.forget(relpath, kinds)
+                if outcome.analysis_failed:
+                    failed += 1
+                    if first_failure is None:
+                        first_failure = outcome
+                        log.info(
+                            "the analysis failed on %s:\n%s", shown, outcome.detail
+                        )
+                log.info("rejected %s: %s", shown, outcome.error)
+            done = len(outcomes)
+            if done % progress_every == 0 and done < total:
+                log.info(
+                    "%s: %d/%d images done, %d rejected", name, done, total, rejected
+                )
+        opened = sum(1 for o in outcomes.values() if o.processed and o.source)
+        if failed and failed == opened:
+            raise BlockError(
+                f"analysis {settings.analysis} raised an exception for every image"
+                f" it was given in {name} ({failed}), first for"
+                f" {first_failure.path}: {first_failure.error!r}. That is a bug in"
+                " the analysis, not bad images; its traceback is in this job's log."
+            )
+        rows = [outcomes[m] for m in members]
+        columns = list(dict.fromkeys(c for o in rows for c in o.values))
+        table = tables.BlockTable(columns, settings.version, state)
+        table.rows = [o.row(columns) for o in rows]
+        with atomic.open_text(table_path) as fh:
+            table.write(fh)
+    processed = len(todo)
+    result = BlockResult(
+        total,
+        processed,
+        total - processed,
+        rejected,
+        time.perf_counter() - start,
+        _cpu_seconds() - cpu_start,
+    )
+    if rejected:
+        log.warning(
+            "%s: %d of %d images rejected (reasons in this job's log, and in"
+            " results/rejected.tsv once the blocks are collected)",
+            name,
+            rejected,
+            total,
+        )
+    per_image = result.cpu_seconds / processed * 1e6 if processed else 0.0
+    log.info(
+        "%s: %d/%d images done (%d processed, %d already current), %d rejected,"
+        " in %.2f s, %.2f s CPU (%.0f us per processed image); wrote %s",
+        name,
+        total,
+        total,
+        processed,
+        result.reused,
+        rejected,
+        result.seconds,
+        result.cpu_seconds,
+        per_image,
+        table_path,
+    )
+    return result
+
+
+def run_image(relpath: str, settings: Settings) -> Outcome:
+    """One image, as its block would process it; a rejection is an error
+    here, since the outputs asked for cannot be made."""
+    worker = Worker(settings)
+    outcome = worker.process(relpath)
+    if outcome.error:
+        worker.forget(relpath, set(outcome.outputs))
+        raise BlockError(f"{layout.printable(relpath)}: {outcome.error}")
+    return outcome
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the workers it has waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@contextlib.contextmanager
+def exclusive(table_path: str, name: str):
+    """Hold the block's lock. A process of an earlier, killed run can still be
+    writing this block's outputs (killing snakemake does not kill its jobs);
+    this one waits for it rather than write the same files at the same time.
+    The kernel drops the lock when its holder dies, however it dies."""
+    folder, table = os.path.split(table_path)
+    os.makedirs(folder or ".", exist_ok=True)
+    with open(os.path.join(folder, f".{table}.lock"), "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("%s: another process is still writing it; waiting", name)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        yield

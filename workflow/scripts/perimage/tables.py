@@ -1,0 +1,202 @@
+"""Every table the workflow writes, each described once, with its one reader.
+
+All are tab-separated with a header row; a cell holding a tab, newline or
+quote is quoted as in CSV. Numbers are written so that they read back
+exactly (``repr`` of a float).
+
+- A block table (``results/blocks/<block>.tsv``): one row per image of the
+  block, with what the next run needs to reuse it. Its first line is a
+  comment holding the table's metadata (``BlockTable``).
+- ``results/stats.tsv``: ``path``, then the analysis's columns, one row per
+  processed image (``StatsTable``).
+- ``results/rejected.tsv`` and the plan's ``skipped.tsv``: ``path``, ``reason``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+
+BLOCK_MAGIC = "#perimage-block-table"
+# The engine's own columns of a block table, after the analysis's: why the
+# image was rejected, the source's size and modification time when it was
+# read, its pixel count, and its output files' kinds and byte sizes.
+ENGINE_COLUMNS = ["_error", "_source", "_pixels", "_bytes"]
+REASON_COLUMNS = ["path", "reason"]
+
+
+def cell(value) -> str:
+    if isinstance(value, float):
+        return repr(value)  # round-trips exactly
+    return "" if value is None else str(value)
+
+
+def write_rows(fh, header: list[str], rows) -> int:
+    writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
+    writer.writerow(header)
+    n = 0
+    for row in rows:
+        writer.writerow(row)
+        n += 1
+    return n
+
+
+def read_rows(fh) -> tuple[list[str], list[list[str]]]:
+    text = fh.read()
+    if '"' in text:  # some cell is quoted: let the csv module read it
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+    else:  # no cell holds a tab, newline or quote: plain splitting is exact
+        rows = [line.split("\t") for line in text.split("\n")]
+        if rows and rows[-1] == [""]:
+            rows.pop()
+    if not rows:
+        raise ValueError(f"{getattr(fh, 'name', 'a table')} has no header row")
+    return rows[0], rows[1:]
+
+
+def _open(path: str):
+    return open(path, encoding="utf-8", newline="")
+
+
+@dataclass
+class BlockTable:
+    """A block's rows: ``path``, the analysis's ``columns``, then the
+    engine's. ``version`` identifies the code and settings that made the
+    rows; ``state`` is the token the workflow uses to notice damaged outputs
+    (``perimage.state``)."""
+
+    columns: list[str]
+    version: str
+    state: str
+    rows: list[list[str]] = field(default_factory=list)
+
+    @property
+    def header(self) -> list[str]:
+        return ["path", *self.columns, *ENGINE_COLUMNS]
+
+    # A row is [path, *values, error, source, pixels, outputs].
+    @staticmethod
+    def error(row: list[str]) -> str:
+        return row[-4]
+
+    @staticmethod
+    def source(row: list[str]) -> str:
+        return row[-3]
+
+    @staticmethod
+    def pixels(row: list[str]) -> int:
+        return int(row[-2] or 0)
+
+    @staticmethod
+    def outputs(row: list[str]) -> dict[str, int]:
+        """The image's output files as kind -> byte size."""
+        if not row[-1]:
+            return {}
+        pairs = (item.rpartition("=") for item in row[-1].split(","))
+        return {kind: int(size) for kind, _, size in pairs}
+
+    @staticmethod
+    def encode_outputs(outputs: dict[str, int]) -> str:
+        return ",".join(f"{kind}={size}" for kind, size in outputs.items())
+
+    def values(self, row: list[str]) -> dict[str, str]:
+        return dict(zip(self.columns, row[1:-4], strict=True))
+
+    def write(self, fh) -> None:
+        meta = {"version": self.version, "state": self.state}
+        fh.write(f"{BLOCK_MAGIC} {json.dumps(meta)}\n")
+        write_rows(fh, self.header, self.rows)
+
+    @classmethod
+    def read(cls, path: str) -> BlockTable:
+        with _open(path) as fh:
+            first = fh.readline()
+            if not first.startswith(BLOCK_MAGIC + " "):
+                raise ValueError(f"{path} is not a block table")
+            meta = json.loads(first[len(BLOCK_MAGIC) + 1 :])
+            header, rows = read_rows(fh)
+        if header[0] != "path" or header[-4:] != ENGINE_COLUMNS:
+            raise ValueError(f"{path} has unexpected columns: {header}")
+        if any(len(row) != len(header) for row in rows):
+            raise ValueError(f"{path} has rows of the wrong length")
+        return cls(header[1:-4], meta["version"], meta["state"], rows)
+
+    @classmethod
+    def read_if_valid(cls, path: str) -> BlockTable | None:
+        """The table, or None when there is none or it is not one this code
+        can use (an older format, or damaged): the block then runs again."""
+        try:
+            return cls.read(path)
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, IndexError, UnicodeDecodeError, csv.Error):
+            return None
+
+
+class StatsTable:
+    """``results/stats.tsv`` by column: ``path`` and the analysis's columns."""
+
+    def __init__(self, columns: list[str], rows: list[list[str]]):
+        self.columns = columns
+        table = list(zip(*rows, strict=True)) or [()] * len(columns)
+        self._data = dict(zip(columns, table, strict=True))
+
+    @classmethod
+    def from_columns(cls, data: dict[str, list[str]]) -> StatsTable:
+        table = cls.__new__(cls)
+        table.columns = list(data)
+        table._data = data
+        return table
+
+    def __len__(self) -> int:
+        return len(self._data["path"])
+
+    def text(self, column: str) -> list[str]:
+        return list(self._data[column])
+
+    def floats(self, column: str) -> list[float]:
+        """The column as floats; empty cells are NaN."""
+        return [float(v) if v != "" else math.nan for v in self._data[column]]
+
+    def numeric_columns(self) -> list[str]:
+        """The analysis's columns whose every non-empty cell is a number."""
+        found = []
+        for column in self.columns[1:]:
+            values = [v for v in self._data[column] if v != ""]
+            if values and all(_is_number(v) for v in values):
+                found.append(column)
+        return found
+
+    @classmethod
+    def read(cls, path: str) -> StatsTable:
+        with _open(path) as fh:
+            header, rows = read_rows(fh)
+        return cls(header, rows)
+
+    @staticmethod
+    def write(path_or_fh, columns: list[str], rows) -> int:
+        return write_rows(path_or_fh, ["path", *columns], rows)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def write_reasons(fh, rows) -> int:
+    """``rejected.tsv`` and ``skipped.tsv``: (path, reason) pairs."""
+    return write_rows(fh, REASON_COLUMNS, rows)
+
+
+def read_reasons(path: str) -> list[tuple[str, str]]:
+    with _open(path) as fh:
+        header, rows = read_rows(fh)
+    if header != REASON_COLUMNS:
+        raise ValueError(f"{path} has columns {header}, not {REASON_COLUMNS}")
+    return [(r[0], r[1]) for r in rows]
