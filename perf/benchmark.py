@@ -1,20 +1,24 @@
-"""Measure the workflow against plain-Python references, in one run.
+"""Measure the workflow against plain-Python loops, in one run.
 
-    ./dev.sh bench [--scale 1] [--repeats 5] [--cores 2] [--sample 200]
+    ./dev.sh bench [--scale 1] [--repeats 5] [--cores 2] [--where memory disk]
+                   [--publish NAME]
 
 On a generated EuroSAT-like tree (perf/generate.py; --scale 1 is 27,000
-images, 10 is 270,000) this measures, each repeated and reported as the
-median: the workflow's full run, a run with nothing to do, a dry run, a run
-after one image changed, and a statistics-only run; the plain
-``multiprocessing.Pool`` loop that writes the same per-image files
-(perf/references.py); and one process per image, two at a time, on a sample,
-extrapolated. Results go to perf/runs/<timestamp>/: table.md (also printed),
-results.csv (every repetition), summary.csv, machine.json and times.png.
+images, 10 is 270,000, 37 is 999,000), for each place the files live
+(``memory``: a tmpfs, /dev/shm; ``disk``: perf/runs/), this measures,
+alternating and each time in a new folder: the workflow's full run, the
+minimal loop and the equal-work loop (perf/references.py). Then, in the last
+workflow folder: runs with nothing to do and dry runs, alternating with
+Snakemake's own trivial no-op (one rule, its output present); a run after one
+image changed; a statistics-only run. In memory it also counts the file
+creations and renames of one full run (strace), and times one Python process
+per image on a sample.
 
-The machines are shared and noisy: compare ratios taken in one run, never
-absolute seconds across runs. Full runs of the workflow and of the Pool loop
-alternate, each in a new folder; nothing is deleted until the end, because
-mass deletions slow the following writes on some file systems for many seconds.
+Every ratio compares measurements of the same run; the table gives the
+median of all repeats and every repeat. Results go to
+perf/runs/<timestamp>/ (table.md, also printed; results.csv, every
+measurement; summary.csv; machine.json; times.svg), and with --publish NAME
+also to perf/results/NAME/.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import csv
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -41,9 +46,19 @@ sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
 import generate  # noqa: E402
 import references  # noqa: E402
-from imagestats import blocks  # noqa: E402
+from perimage import state, tables  # noqa: E402
+from perimage.plan import PlanFolder  # noqa: E402
 
 WORKFLOW_FILES = ["Snakefile", "workflow", "config", "profiles"]
+MEMORY_ROOT = Path("/dev/shm/perimage-bench")
+MODEL_CORES = (16, 64)
+TRIVIAL = (
+    'rule all:\n    output:\n        "out.txt"\n    shell:\n        "touch {output}"\n'
+)
+# creations and renames (and the folders made), as strace names them
+METADATA_CALLS = (
+    r"(openat|open|creat|mkdir|mkdirat|rename|renameat|renameat2|link|linkat)"
+)
 
 
 def settle(seconds: float = 1.0) -> None:
@@ -52,8 +67,8 @@ def settle(seconds: float = 1.0) -> None:
     time.sleep(seconds)
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Run ``cmd``; wall seconds, CPU seconds of it and all its processes,
+def timed(cmd: list, cwd: Path) -> tuple[float, float, str]:
+    """Run ``cmd``: wall seconds, CPU seconds of it and all its processes,
     and its output. Raises with the output's tail when it fails."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -63,19 +78,25 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     out = proc.stdout + proc.stderr
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out[-3000:]}")
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed:\n{out[-3000:]}")
     return wall, cpu, out
 
 
-def dataset(runs: Path, scale: float, seed: int) -> tuple[Path, int]:
-    data = runs / f"data-x{scale:g}-seed{seed}"
-    marker = data / ".complete"
-    if not marker.exists():
-        shutil.rmtree(data, ignore_errors=True)
-        print(f"generating {data} ...", flush=True)
-        n = generate.generate(str(data), scale, seed)
-        marker.write_text(f"{n}\n")
-    return data, int(marker.read_text())
+def snakemake(root: Path, *args: str) -> dict:
+    """Run snakemake in ``root`` through peak_rss.py: times, peak memory of
+    the main process, jobs."""
+    rss_file = root / ".peak_rss"
+    cmd = [sys.executable, str(HERE / "peak_rss.py"), str(rss_file), *args]
+    wall, cpu, out = timed(cmd, root)
+    rss_kb, main_cpu = rss_file.read_text().split()
+    return {
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "main_cpu_seconds": float(main_cpu),
+        "rss_mb": int(rss_kb) / 1024,
+        "jobs": len(re.findall(r"^(?:local)?(?:rule|checkpoint) \w+:$", out, re.M)),
+        "nothing_to_do": "Nothing to be done" in out,
+    }
 
 
 class Workflow:
@@ -92,50 +113,47 @@ class Workflow:
                 shutil.copy2(src, root / name)
 
     def run(self, *extra: str) -> dict:
-        """Run snakemake: times, peak RSS of the main process, jobs run."""
-        rss_file = self.root / ".peak_rss"
-        cmd = [
-            sys.executable,
-            str(HERE / "peak_rss.py"),
-            str(rss_file),
-            "--profile",
-            "profiles/local",
-            "--cores",
-            str(self.cores),
-            "--config",
-            f"input_dir={self.data}",
-            *self.config,
-            *extra,
-        ]
-        wall, cpu, out = timed(cmd, self.root)
-        rss_kb, main_cpu = rss_file.read_text().split()
-        return {
-            "seconds": wall,
-            "cpu_seconds": cpu,
-            "main_cpu_seconds": float(main_cpu),
-            "rss_mb": int(rss_kb) / 1024,
-            "jobs": sum(
-                out.count(f"\n{kind} ")
-                for kind in ("localrule", "rule", "localcheckpoint", "checkpoint")
-            ),
-            "nothing_to_do": "Nothing to be done" in out,
-        }
+        args = ["--profile", "profiles/local", "--cores", str(self.cores)]
+        args += ["--config", f"input_dir={self.data}", *self.config, *extra]
+        return snakemake(self.root, *args)
 
-    def block_benchmarks(self) -> dict[str, dict]:
-        """Per block: job seconds, peak memory (MB) and its images."""
-        rows = {}
-        for f in sorted(
-            (self.root / "logs" / "benchmarks" / "process_block").glob("*.tsv")
-        ):
-            with open(f) as fh:
-                row = next(csv.DictReader(fh, delimiter="\t"))
-            manifest = self.root / "results/plan/blocks" / (f.stem + ".jsonl")
-            rows[f.stem] = {
-                "s": float(row["s"]),
-                "max_rss": float(row["max_rss"]),
-                "members": blocks.read_manifest(str(manifest)),
-            }
-        return rows
+    def blocks(self) -> list[dict]:
+        """Per block: images, job seconds and CPU (Snakemake's benchmark),
+        the job's end (its log), its CPU per processed image (its log)."""
+        plan = PlanFolder(str(self.root / "results" / "plan"))
+        sizes = plan.sizes()
+        found = []
+        for name, images in sizes.items():
+            bench = self.root / "logs" / "benchmarks" / "process_block" / f"{name}.tsv"
+            with open(bench, newline="") as fh:
+                header, rows = tables.read_rows(fh)
+            row = dict(zip(header, rows[-1], strict=True))
+            log = (self.root / "logs" / "process_block" / f"{name}.log").read_text()
+            end = _log_time(log.splitlines()[-1])
+            m = re.search(r"\((\d+) processed.* ([\d.]+) s CPU \(", log)
+            found.append(
+                {
+                    "block": name,
+                    "images": images,
+                    "seconds": float(row["s"]),
+                    "cpu": float(row["cpu_time"]),
+                    "max_rss": float(row["max_rss"]),
+                    "end": end,
+                    "processed": int(m[1]),
+                    "inner_cpu": float(m[2]),
+                }
+            )
+        return found
+
+    def per_image_files(self) -> int:
+        """Files below results/ that belong to one image each."""
+        shared = {"plan", "blocks", "plots", "galleries", "summary", "report"}
+        return sum(
+            len(files)
+            for folder, _, files in os.walk(self.root / "results")
+            if not shared & set(Path(folder).relative_to(self.root).parts)
+            and Path(folder) != self.root / "results"
+        )
 
     def accounted(self) -> tuple[int, int, int]:
         """Images in results/stats.tsv, in results/rejected.tsv, and found."""
@@ -143,29 +161,36 @@ class Workflow:
 
         def rows(name: str) -> int:
             with open(results / name, newline="") as fh:
-                return sum(1 for _ in csv.reader(fh, delimiter="\t")) - 1
+                return len(tables.read_rows(fh)[1])
 
-        found = json.loads((results / "plan" / "inventory.json").read_text())["found"]
+        found = PlanFolder(str(results / "plan")).counts()["found"]
         return rows("stats.tsv"), rows("rejected.tsv"), found
 
     def snakemake_files(self) -> int:
         return sum(len(files) for _, _, files in os.walk(self.root / ".snakemake"))
 
 
-def reference_pool(data: Path, out: Path, cores: int) -> tuple[float, float]:
+def _log_time(line: str) -> float:
+    return (
+        time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S"))
+        + int(line[20:23]) / 1000
+    )
+
+
+def reference(kind: str, data: Path, out: Path, cores: int) -> dict:
     out.mkdir(parents=True)
-    script = str(HERE / "references.py")
-    cmd = [
-        sys.executable,
-        script,
-        "pool",
-        str(data),
-        str(out),
-        "--processes",
-        str(cores),
-    ]
-    wall, cpu, _ = timed(cmd, out)
-    return wall, cpu
+    cmd = [sys.executable, str(HERE / "references.py"), kind, str(data), str(out)]
+    wall, cpu, text = timed([*cmd, "--processes", str(cores)], out)
+    inner = json.loads(text.strip().splitlines()[-1])
+    return {"seconds": wall, "cpu_seconds": cpu, "serial": wall - inner["map"]}
+
+
+def trivial_noop(root: Path) -> dict:
+    if not (root / "out.txt").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "Snakefile").write_text(TRIVIAL)
+        snakemake(root, "--cores", "1")
+    return snakemake(root, "--cores", "1")
 
 
 def one_process_per_image(data: Path, out: Path, sample: int, cores: int) -> float:
@@ -185,11 +210,34 @@ def one_process_per_image(data: Path, out: Path, sample: int, cores: int) -> flo
     return (time.perf_counter() - start) / len(chosen)
 
 
-def invert(path: Path) -> None:
-    from PIL import Image
-
-    with Image.open(path) as im:
-        im.point(lambda v: 255 - v).save(path, quality=95)
+def metadata_operations(wf: Workflow) -> tuple[int, int] | None:
+    """File creations, renames and new folders of one full run, counted by
+    strace across all its processes: (those on per-image outputs, the rest);
+    None without strace."""
+    if not shutil.which("strace"):
+        return None
+    trace = wf.root.parent / f"{wf.root.name}.strace"
+    cmd = ["strace", "-f", "-qq", "-e", f"trace=/^{METADATA_CALLS}$", "-o", str(trace)]
+    cmd += [sys.executable, "-m", "snakemake", "--profile", "profiles/local"]
+    cmd += ["--cores", str(wf.cores), "--config", f"input_dir={wf.data}", *wf.config]
+    timed(cmd, wf.root)
+    per_image = other = 0
+    with open(trace) as fh:
+        for line in fh:
+            call = re.search(rf"\b{METADATA_CALLS}\(", line)
+            if not call or "= -1" in line:
+                continue
+            if call[1] in ("openat", "open") and "O_CREAT" not in line:
+                continue
+            # the first path the call names: under results/greyscale/ it is
+            # an image's output (or its temporary name)
+            first = re.search(r'"((?:[^"\\]|\\.)*)"', line)
+            if first and "results/greyscale/" in first[1]:
+                per_image += 1
+            else:
+                other += 1
+    trace.unlink()
+    return per_image, other
 
 
 def machine() -> dict:
@@ -207,17 +255,153 @@ def machine() -> dict:
         platform.processor(),
     )
     import PIL
-    import snakemake
+    import snakemake as sm
 
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gib": round(mem_kb / 2**20, 1),
         "python": platform.python_version(),
-        "snakemake": snakemake.__version__,
+        "snakemake": sm.__version__,
         "pillow": PIL.__version__,
         "os": platform.platform(),
     }
+
+
+def dataset(place: Path, scale: float, seed: int) -> tuple[Path, int]:
+    data = place / f"data-x{scale:g}-seed{seed}"
+    marker = data / ".complete"
+    if not marker.exists():
+        shutil.rmtree(data, ignore_errors=True)
+        print(f"generating {data} ...", flush=True)
+        n = generate.generate(str(data), scale, seed)
+        marker.write_text(f"{n}\n")
+    return data, int(marker.read_text())
+
+
+def measure_place(args, where: str, record) -> dict:
+    place = MEMORY_ROOT if where == "memory" else args.runs
+    data, n = dataset(place, args.scale, args.seed)
+    work = place / f"work-{datetime.now():%Y%m%d-%H%M%S}"
+    print(f"{where}: {n} images in {data}; runs in {work}", flush=True)
+    cores, config = args.cores, args.config
+    wf = None
+    found: dict = {"images": n}
+    try:
+        settle(3.0)
+        for r in range(1, args.repeats + 1):
+            # alternating, so that a slow spell of the machine hits all alike
+            wf = Workflow(work / f"workflow-{r}", data, cores, config)
+            settle()
+            res = wf.run()
+            blocks = wf.blocks()
+            phase = max(b["end"] for b in blocks) - min(
+                b["end"] - b["seconds"] for b in blocks
+            )
+            processed = sum(b["processed"] for b in blocks)
+            record(
+                where,
+                "full run",
+                r,
+                seconds=res["seconds"],
+                cpu_seconds=res["cpu_seconds"],
+                rss_mb=res["rss_mb"],
+                jobs=res["jobs"],
+                block_phase=phase,
+                serial=res["seconds"] - phase,
+                block_cpu=sum(b["cpu"] for b in blocks),
+                us_per_image=sum(b["inner_cpu"] for b in blocks) / processed * 1e6,
+                **{
+                    f"model_{c}": model(res["seconds"] - phase, blocks, c)
+                    for c in MODEL_CORES
+                },
+            )
+            for kind in ("minimal", "equal"):
+                settle()
+                ref = reference(kind, data, work / f"{kind}-{r}", cores)
+                record(
+                    where,
+                    f"{kind} loop",
+                    r,
+                    **ref,
+                    **{
+                        f"model_{c}": ref["serial"]
+                        + max(ref["cpu_seconds"] - ref["serial"], 0) / c
+                        for c in MODEL_CORES
+                    },
+                )
+        found["blocks"] = wf.blocks()
+        found["files_per_image"] = wf.per_image_files() / n
+        found["snakemake_files"] = wf.snakemake_files()
+        found["accounted"] = wf.accounted()
+
+        for r in range(1, args.repeats + 1):
+            settle()
+            res = trivial_noop(work / "trivial")
+            record(where, "trivial no-op", r, seconds=res["seconds"])
+            res = wf.run()
+            assert res["nothing_to_do"], "a run after a complete run did something"
+            record(where, "no-op run", r, seconds=res["seconds"], rss_mb=res["rss_mb"])
+            res = wf.run("-n")
+            assert res["nothing_to_do"], "a dry run after a complete run found work"
+            record(where, "dry run", r, seconds=res["seconds"], rss_mb=res["rss_mb"])
+
+        changed = sorted((data / "Forest").iterdir())[0]
+        original = changed.read_bytes()
+        try:
+            for r in range(1, args.repeats + 1):
+                invert(changed)
+                settle()
+                res = wf.run()
+                record(
+                    where,
+                    "one image changed",
+                    r,
+                    seconds=res["seconds"],
+                    jobs=res["jobs"],
+                )
+        finally:
+            changed.write_bytes(original)  # the dataset stays as generated
+        found["changed"] = str(changed.relative_to(data))
+
+        for r in range(1, min(args.repeats, 3) + 1):
+            settle()
+            stats_only = Workflow(work / f"stats-only-{r}", data, cores, config)
+            res = stats_only.run("save_images=False")
+            record(where, "statistics only", r, seconds=res["seconds"])
+
+        if where == "memory":
+            found["metadata"] = metadata_operations(
+                Workflow(work / "strace", data, cores, config)
+            )
+            settle()
+            per_image = one_process_per_image(
+                data, work / "one-process", args.sample, cores
+            )
+            record(
+                where, "one process per image (extrapolated)", 1, seconds=per_image * n
+            )
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return found
+
+
+def model(serial: float, blocks: list[dict], cores: int) -> float:
+    """serial + max(longest block, block CPU / cores): the blocks' jobs get
+    the threads the workflow would give them on ``cores`` cores."""
+    sizes = {b["block"]: b["images"] for b in blocks}
+    longest = max(
+        b["cpu"] / state.block_threads(sizes, b["block"], cores) for b in blocks
+    )
+    return serial + max(longest, sum(b["cpu"] for b in blocks) / cores)
+
+
+def invert(path: Path) -> None:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.point(lambda v: 255 - v).save(path, quality=95)
 
 
 def main() -> None:
@@ -225,6 +409,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--where", nargs="+", default=["memory", "disk"])
     ap.add_argument(
         "--sample", type=int, default=200, help="images for one-process-per-image"
     )
@@ -237,273 +422,300 @@ def main() -> None:
     )
     ap.add_argument("--runs", type=Path, default=HERE / "runs")
     ap.add_argument("--keep", action="store_true", help="keep the run folders")
+    ap.add_argument("--publish", help="also write the results to perf/results/NAME")
     args = ap.parse_args()
 
-    data, n = dataset(args.runs, args.scale, args.seed)
     out = args.runs / datetime.now().strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True)
     raw: list[dict] = []
 
-    def record(measure: str, repeat: int, **values) -> None:
-        raw.append({"measure": measure, "repeat": repeat, **values})
+    def record(where: str, measure: str, repeat: int, **values) -> None:
+        raw.append({"where": where, "measure": measure, "repeat": repeat, **values})
         shown = ", ".join(
-            f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
+            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
             for k, v in values.items()
         )
-        print(f"  {measure} #{repeat}: {shown}", flush=True)
+        print(f"  {where} {measure} #{repeat}: {shown}", flush=True)
 
-    print(f"{n} images in {data}; results in {out}", flush=True)
-    settle(5.0)
-    try:
-        context = measure(args, data, n, out, record)
-    finally:
-        if not args.keep:
-            for folder in out.iterdir():
-                if folder.is_dir():
-                    shutil.rmtree(folder)
-    summary = summarise(raw, n=n, **context)
-    write_outputs(out, raw, summary, machine(), n, args)
+    found = {where: measure_place(args, where, record) for where in args.where}
+    info = machine()
+    rows = summarise(raw, found, args)
+    write_outputs(out, raw, rows, info, found, args)
+    if args.publish:
+        target = HERE / "results" / args.publish
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(out, target)
+        print(f"published to {target}")
 
 
-def measure(args, data: Path, n: int, out: Path, record) -> dict:
-    """Every measurement; returns what the summary needs besides them."""
-    cores, config = args.cores, args.config
-    wf = None
-    for r in range(1, args.repeats + 1):
-        # alternating, so that a slow spell of the machine hits both alike
-        wf = Workflow(out / f"workflow-{r}", data, cores, config)
-        settle()
-        res = wf.run()
-        record(
-            "full run",
-            r,
-            **{k: res[k] for k in ("seconds", "cpu_seconds", "rss_mb", "jobs")},
-        )
-        settle()
-        wall, cpu = reference_pool(data, out / f"reference-{r}", cores)
-        record("plain Pool loop", r, seconds=wall, cpu_seconds=cpu)
-    block_rows = wf.block_benchmarks()
-
-    for r in range(1, args.repeats + 1):
-        settle()
-        res = wf.run()
-        assert res["nothing_to_do"], "a run after a complete run did something"
-        record("no-op run", r, seconds=res["seconds"], rss_mb=res["rss_mb"])
-        res = wf.run("-n")
-        assert res["nothing_to_do"], "a dry run after a complete run found work"
-        record("dry run", r, seconds=res["seconds"], rss_mb=res["rss_mb"])
-
-    changed = sorted((data / "Forest").iterdir())[0]
-    original = changed.read_bytes()
-    try:
-        for r in range(1, args.repeats + 1):
-            invert(changed)
-            settle()
-            res = wf.run()
-            record("one image changed", r, seconds=res["seconds"], jobs=res["jobs"])
-    finally:
-        changed.write_bytes(original)  # the dataset stays as generated
-
-    for r in range(1, args.repeats + 1):
-        settle()
-        stats_only = Workflow(out / f"stats-only-{r}", data, cores, config)
-        res = stats_only.run("write_greyscale=False")
-        record("statistics only (write_greyscale: False)", r, seconds=res["seconds"])
-
-    settle()
-    per_image = one_process_per_image(data, out / "one-process", args.sample, cores)
-    record("one process per image (extrapolated)", 1, seconds=per_image * n)
-    return {
-        "block_rows": block_rows,
-        "changed_path": str(changed.relative_to(data)),
-        "snakemake_files": wf.snakemake_files(),
-        "accounted": wf.accounted(),
-    }
+def values(raw, where, measure, key="seconds") -> list[float]:
+    return [r[key] for r in raw if r["where"] == where and r["measure"] == measure]
 
 
-def median_of(raw, measure, key="seconds") -> float:
-    return statistics.median(r[key] for r in raw if r["measure"] == measure)
+def med(raw, where, measure, key="seconds") -> float:
+    return statistics.median(values(raw, where, measure, key))
 
 
-def pair_ratios(raw) -> str:
-    full = {r["repeat"]: r["seconds"] for r in raw if r["measure"] == "full run"}
-    pool = {r["repeat"]: r["seconds"] for r in raw if r["measure"] == "plain Pool loop"}
-    return ", ".join(f"{full[k] / pool[k]:.2f}x" for k in sorted(full))
+def repeats(raw, where, measure, key="seconds", fmt="{:.2f}") -> str:
+    return ", ".join(fmt.format(v) for v in values(raw, where, measure, key))
 
 
-def summarise(
-    raw, *, block_rows, changed_path, n, snakemake_files, accounted
-) -> list[dict]:
-    def med(measure, key="seconds"):
-        return median_of(raw, measure, key)
+def ratios(raw, where, measure, other, key="seconds") -> list[float]:
+    a, b = values(raw, where, measure, key), values(raw, where, other, key)
+    return [x / y for x, y in zip(a, b, strict=True)]
 
-    full, pool = med("full run"), med("plain Pool loop")
-    full_cpu, pool_cpu = (
-        med("full run", "cpu_seconds"),
-        med("plain Pool loop", "cpu_seconds"),
-    )
-    noop, dry = med("no-op run"), med("dry run")
-    changed = med("one image changed")
-    per_image = med("one process per image (extrapolated)")
-    stats_only = med("statistics only (write_greyscale: False)")
-    sizes = [len(b["members"]) for b in block_rows.values()]
-    block = next(b for b in block_rows.values() if changed_path in b["members"])
-    bound = noop + block["s"]
-    # The issue's targets are for EuroSAT's 27,000 images; only the dry-run
-    # and no-op limit is also given for 270,000.
+
+def summarise(raw, found, args) -> list[tuple]:
+    """(place, measure, median, every repeat, target, met) rows."""
+    rows = []
+    n = next(iter(found.values()))["images"]
     at_27k = 25_000 <= n <= 30_000
-    limit = 3.0 if n <= 30_000 else 15.0 if n <= 300_000 else None
 
-    def target(text, ok, applies=at_27k):
-        return (text, ok) if applies else ("", "")
+    def row(where, measure, value, each="", target="", ok=None):
+        met = "" if ok is None else ("yes" if ok else "NO")
+        rows.append((where, measure, value, each, target, met))
 
-    largest = max(block_rows.values(), key=lambda b: len(b["members"]))
-    rows = [
-        ("full run, from nothing to every aggregate", f"{full:.1f} s", "", ""),
-        ("plain Pool loop writing the same per-image files", f"{pool:.1f} s", "", ""),
-        (
-            "full run / Pool loop",
-            f"{full / pool:.2f}x",
-            *target("at most 1.3x", full <= 1.3 * pool),
-        ),
-        ("full run / Pool loop, each repeat (side by side)", pair_ratios(raw), "", ""),
-        (
-            "CPU time, full run / Pool loop (all processes)",
-            f"{full_cpu:.1f} s / {pool_cpu:.1f} s = {full_cpu / pool_cpu:.2f}x",
-            "",
-            "",
-        ),
-        (
-            "one process per image, 2 at a time (extrapolated)",
-            f"{per_image:.0f} s",
-            "",
-            "",
-        ),
-        (
-            "speed-up over one process per image",
-            f"{per_image / full:.0f}x",
-            *target("at least 40x", per_image >= 40 * full),
-        ),
-        (
-            "dry run after a complete run",
-            f"{dry:.2f} s",
-            *target(f"at most {limit:g} s", limit and dry <= limit, limit),
-        ),
-        (
-            "run with nothing to do",
-            f"{noop:.2f} s",
-            *target(f"at most {limit:g} s", limit and noop <= limit, limit),
-        ),
-        (
+    for where, f in found.items():
+        full, minimal, equal = (
+            med(raw, where, m) for m in ("full run", "minimal loop", "equal loop")
+        )
+        to_minimal = ratios(raw, where, "full run", "minimal loop")
+        row(
+            where,
+            "full run (2 cores unless said)",
+            f"{full:.2f} s",
+            repeats(raw, where, "full run"),
+        )
+        row(
+            where,
+            "minimal loop",
+            f"{minimal:.2f} s",
+            repeats(raw, where, "minimal loop"),
+        )
+        row(
+            where,
+            "equal-work loop",
+            f"{equal:.2f} s",
+            repeats(raw, where, "equal loop"),
+        )
+        row(
+            where,
+            "full run / minimal loop",
+            f"{statistics.median(to_minimal):.2f}x",
+            ", ".join(f"{x:.2f}x" for x in to_minimal),
+            "at most 0.8x" if at_27k else "",
+            statistics.median(to_minimal) <= 0.8 if at_27k else None,
+        )
+        to_equal = ratios(raw, where, "full run", "equal loop")
+        row(
+            where,
+            "full run / equal-work loop",
+            f"{statistics.median(to_equal):.2f}x",
+            ", ".join(f"{x:.2f}x" for x in to_equal),
+        )
+        trivial = med(raw, where, "trivial no-op")
+        serial = med(raw, where, "full run", "serial")
+        row(
+            where,
+            "serial seconds of a full run (all but the block phase)",
+            f"{serial:.2f} s",
+            repeats(raw, where, "full run", "serial"),
+            f"at most trivial no-op + 1.5 s = {trivial + 1.5:.2f} s" if at_27k else "",
+            serial <= trivial + 1.5 if at_27k else None,
+        )
+        row(
+            where,
+            "block phase (first block job's start to last one's end)",
+            f"{med(raw, where, 'full run', 'block_phase'):.2f} s",
+            repeats(raw, where, "full run", "block_phase"),
+        )
+        per_image = med(raw, where, "full run", "us_per_image")
+        row(
+            where,
+            "CPU per processed image inside the block jobs",
+            f"{per_image:.0f} us",
+            repeats(raw, where, "full run", "us_per_image", "{:.0f}"),
+            "at most 200 us",
+            per_image <= 200,
+        )
+        for c in MODEL_CORES:
+            wf_model = ratios(raw, where, "full run", "minimal loop", f"model_{c}")
+            row(
+                where,
+                f"modelled {c} cores: workflow / minimal loop",
+                f"{med(raw, where, 'full run', f'model_{c}'):.2f} s /"
+                f" {med(raw, where, 'minimal loop', f'model_{c}'):.2f} s ="
+                f" {statistics.median(wf_model):.2f}x",
+                ", ".join(f"{x:.2f}x" for x in wf_model),
+                "at most 1.5x",
+                statistics.median(wf_model) <= 1.5,
+            )
+        row(
+            where,
+            "Snakemake's trivial no-op",
+            f"{trivial:.2f} s",
+            repeats(raw, where, "trivial no-op"),
+        )
+        for measure in ("no-op run", "dry run"):
+            value = med(raw, where, measure)
+            if at_27k:
+                target, ok = (
+                    f"at most trivial + 0.6 s = {trivial + 0.6:.2f} s",
+                    value <= trivial + 0.6,
+                )
+            elif 250_000 <= n <= 300_000:
+                target, ok = "at most 4 s", value <= 4
+            elif n >= 900_000:
+                rss = med(raw, where, measure, "rss_mb")
+                target = f"at most 12 s, main process under 1 GB ({rss:.0f} MB)"
+                ok = value <= 12 and rss < 1024
+            else:
+                target, ok = "", None
+            row(
+                where,
+                measure,
+                f"{value:.2f} s",
+                repeats(raw, where, measure),
+                target,
+                ok,
+            )
+        changed = values(raw, where, "one image changed")
+        jobs = values(raw, where, "one image changed", "jobs")
+        row(
+            where,
             "one image changed, then a run",
-            f"{changed:.2f} s, {med('one image changed', 'jobs'):.0f} jobs",
-            *target(
-                f"one block + aggregates; at most no-op + that block's job"
-                f" ({block['s']:.2f} s, {len(block['members'])} images)"
-                f" = {bound:.2f} s",
-                changed <= bound,
-            ),
-        ),
-        ("statistics only (write_greyscale: False)", f"{stats_only:.1f} s", "", ""),
-        (
-            "peak memory, main snakemake process (full run)",
-            f"{med('full run', 'rss_mb'):.0f} MB",
-            *target("at most 400 MB", med("full run", "rss_mb") <= 400),
-        ),
-        ("peak memory, dry run", f"{med('dry run', 'rss_mb'):.0f} MB", "", ""),
-        (
-            "peak memory of a block job (largest block)",
-            f"{largest['max_rss']:.0f} MB ({len(largest['members'])} images)",
-            "set by block size",
+            f"{statistics.median(changed):.2f} s, {statistics.median(jobs):.0f} jobs",
+            repeats(raw, where, "one image changed"),
+        )
+        row(
+            where,
+            "statistics only (save_images: False)",
+            f"{med(raw, where, 'statistics only'):.2f} s",
+            repeats(raw, where, "statistics only"),
+        )
+        row(
+            where,
+            "peak memory, main snakemake process: full run / no-op",
+            f"{med(raw, where, 'full run', 'rss_mb'):.0f} MB /"
+            f" {med(raw, where, 'no-op run', 'rss_mb'):.0f} MB",
+        )
+        blocks = f["blocks"]
+        largest = max(blocks, key=lambda b: b["images"])
+        row(
+            where,
+            "blocks (block jobs); peak memory of the largest",
+            f"{len(blocks)}, {min(b['images'] for b in blocks)} to {largest['images']}"
+            f" images; {largest['max_rss']:.0f} MB",
+        )
+        row(
+            where,
+            "files written per image",
+            f"{f['files_per_image']:.2f}",
             "",
-        ),
-        (
-            "blocks (block jobs)",
-            f"{len(block_rows)}, {min(sizes)} to {max(sizes)} images",
-            "",
-            "",
-        ),
-        (
+            "1",
+            f["files_per_image"] <= 1,
+        )
+        if "metadata" in f:
+            ops = f["metadata"]
+            row(
+                where,
+                "file creations and renames per image (strace): on the image's"
+                " outputs; plus those of the run itself",
+                "strace missing"
+                if ops is None
+                else f"{ops[0] / n:.2f}; plus {ops[1]:,} ({ops[1] / n:.3f} per image)",
+                "",
+                "at most 2",
+                None if ops is None else ops[0] / n <= 2,
+            )
+        good, bad, total = f["accounted"]
+        row(
+            where,
             "images accounted for: processed + rejected = found",
-            f"{accounted[0]:,} + {accounted[1]:,} = {accounted[2]:,}",
+            f"{good:,} + {bad:,} = {total:,}",
+            "",
             "all",
-            accounted[0] + accounted[1] == accounted[2],
-        ),
-        (
-            "files under .snakemake/",
-            f"{snakemake_files}",
-            "proportional to blocks",
-            snakemake_files < 3 * len(block_rows) + 50,
-        ),
-    ]
-    return [
-        {
-            "measure": m,
-            "value": v,
-            "target": t,
-            "met": {True: "yes", False: "NO"}.get(ok, ""),
-        }
-        for m, v, t, ok in rows
-    ]
+            good + bad == total,
+        )
+        row(where, "files under .snakemake/", str(f["snakemake_files"]))
+        if values(raw, where, "one process per image (extrapolated)"):
+            per_process = med(raw, where, "one process per image (extrapolated)")
+            row(
+                where,
+                "one Python process per image, 2 at a time (extrapolated)",
+                f"{per_process:.0f} s: {per_process / full:.0f}x the full run",
+            )
+    return rows
 
 
-def write_outputs(out: Path, raw, summary, info, n, args) -> None:
+def write_outputs(out: Path, raw, rows, info, found, args) -> None:
     with open(out / "results.csv", "w", newline="") as fh:
-        keys = sorted({k for row in raw for k in row} - {"measure", "repeat"})
-        w = csv.DictWriter(fh, ["measure", "repeat", *keys])
+        keys = sorted({k for r in raw for k in r} - {"where", "measure", "repeat"})
+        w = csv.DictWriter(fh, ["where", "measure", "repeat", *keys])
         w.writeheader()
         w.writerows(raw)
     with open(out / "summary.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, ["measure", "value", "target", "met"])
-        w.writeheader()
-        w.writerows(summary)
+        w = csv.writer(fh)
+        w.writerow(["where", "measure", "median", "each repeat", "target", "met"])
+        w.writerows(rows)
     (out / "machine.json").write_text(json.dumps(info, indent=1) + "\n")
+    n = next(iter(found.values()))["images"]
     config = f", config {' '.join(args.config)}" if args.config else ""
     lines = [
         f"{n:,} images (perf/generate.py --scale {args.scale:g}),"
-        f" `--cores {args.cores}`{config}, median of {args.repeats};"
-        f" {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB,"
+        f" `--cores {args.cores}`{config}, median of {args.repeats} (every repeat"
+        f" listed); {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB,"
         f" Python {info['python']}, Snakemake {info['snakemake']},"
-        f" Pillow {info['pillow']}; {datetime.now():%Y-%m-%d}.",
+        f" Pillow {info['pillow']}; {datetime.now():%Y-%m-%d}. memory: tmpfs;"
+        " disk: the machine's disk.",
         "",
-        "| measure | value | target | met |",
-        "| --- | --- | --- | --- |",
-        *(
-            f"| {r['measure']} | {r['value']} | {r['target']} | {r['met']} |"
-            for r in summary
-        ),
+        "| where | measure | median | each repeat | target | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *("| " + " | ".join(map(str, r)) + " |" for r in rows),
     ]
     table = "\n".join(lines) + "\n"
     (out / "table.md").write_text(table)
-    plot(raw, out / "times.png", n, args.cores)
+    plot(raw, out / "times.svg", n, args.cores)
     print()
     print(table)
     print(f"written to {out}")
 
 
 def plot(raw, path: Path, n: int, cores: int) -> None:
-    from matplotlib.figure import Figure
+    from perimage.svgplot import Chart, colour
 
-    order = [
-        "one process per image (extrapolated)",
-        "plain Pool loop",
+    measures = [
+        "minimal loop",
+        "equal loop",
         "full run",
-        "statistics only (write_greyscale: False)",
+        "statistics only",
         "one image changed",
         "no-op run",
         "dry run",
+        "trivial no-op",
     ]
-    values = [median_of(raw, m) for m in order]
-    fig = Figure(figsize=(8, 3.6))
-    ax = fig.add_subplot()
-    bars = ax.barh(order, values, color=["#b0b0b0", "#8da0cb"] + ["#66c2a5"] * 5)
-    ax.set_xscale("log")
-    ax.invert_yaxis()
-    ax.bar_label(bars, labels=[f"{v:.1f} s" for v in values], padding=3)
-    ax.set_xlabel("seconds, median (log scale)")
-    ax.set_title(f"{n:,} images, {cores} cores")
-    ax.set_xlim(right=max(values) * 4)
-    fig.savefig(path, bbox_inches="tight", dpi=120)
+    places = sorted({r["where"] for r in raw})
+    chart = Chart(
+        820,
+        110 + 44 * len(measures),
+        f"{n:,} images, {cores} cores: median seconds",
+        left=150,
+        right=120,
+    )
+    chart.rows = measures
+    top = max(med(raw, w, m) for w in places for m in measures if values(raw, w, m))
+    chart.xlim = (0, top * 1.1)
+    chart.x_axis("seconds (median of the repeats)")
+    chart.row_labels()
+    for j, where in enumerate(places):
+        for i, measure in enumerate(measures):
+            if not values(raw, where, measure):
+                continue
+            y = chart.row_centre(i) + (j - 0.5) * chart.row_height * 0.4
+            x = float(chart.x(med(raw, where, measure)))
+            chart.rect(chart.x0, y - 7, x - chart.x0, 14, colour(j), stroke="none")
+    chart.legend([(where, colour(j)) for j, where in enumerate(places)])
+    chart.save(str(path))
 
 
 if __name__ == "__main__":

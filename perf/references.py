@@ -1,14 +1,25 @@
-"""Plain-Python references the workflow is measured against.
+"""Plain-Python loops the workflow is measured against.
 
-    python perf/references.py pool INPUT_DIR OUT_DIR [--processes 2]
+    python perf/references.py minimal INPUT_DIR OUT_DIR [--processes 2]
+    python perf/references.py equal INPUT_DIR OUT_DIR [--processes 2]
     python perf/references.py one-image INPUT_DIR OUT_DIR RELPATH
 
-``pool`` is the loop a user writes before reaching for a workflow manager: a
-``multiprocessing.Pool`` over every image, each opened with Pillow, converted
-with ``convert("L")``, described with ``ImageStat`` and saved with Pillow's PNG
-encoder; it writes the same per-image files as the workflow (same paths, same
-pixels, same JSON fields) and one table of all images. ``one-image`` is the
-seed script for a single image, run once per image in the task-array style.
+``minimal`` is the simplest loop a user writes before reaching for a workflow
+manager: a ``multiprocessing.Pool`` over every image, each opened with
+Pillow, converted with ``convert("L")``, described with ``ImageStat`` and
+saved as a PNG with Pillow's encoder; one table at the end.
+
+``equal`` does the work the workflow's default run does: the same
+statistics and columns, the greyscale PNG at the same path, each file
+written under a temporary name and renamed (so that no half-written file is
+ever in place), and the table sorted by path. It does not reuse anything
+from an earlier run, reject bad files with reasons, or plan blocks.
+
+``one-image`` is the seed script for a single image, run once per image in
+the task-array style.
+
+``minimal`` and ``equal`` print, as JSON, their wall time and the part of it
+spent in ``Pool.map`` (the rest is serial: start-up, listing, the table).
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
 from multiprocessing import Pool
 
 from PIL import Image, ImageStat
@@ -33,64 +45,103 @@ def list_images(input_dir: str) -> list[str]:
     return sorted(found)
 
 
-def one_image(input_dir: str, out_dir: str, relpath: str) -> dict:
+def minimal_one(args: tuple[str, str, str]) -> tuple:
+    input_dir, out_dir, relpath = args
     grey = Image.open(os.path.join(input_dir, relpath)).convert("L")
     stat = ImageStat.Stat(grey)
-    png = os.path.join(out_dir, "greyscale", relpath + ".png")
-    record = {
-        "path": relpath,
-        "greyscale": png,
-        "width": grey.width,
-        "height": grey.height,
-        "mode": "RGB",
-        "frames": 1,
-        "min": stat.extrema[0][0],
-        "max": stat.extrema[0][1],
-        "mean": stat.mean[0],
-        "median": stat.median[0],
-        "std": stat.stddev[0],
-    }
+    png = os.path.join(out_dir, relpath + ".png")
     os.makedirs(os.path.dirname(png), exist_ok=True)
     grey.save(png)
-    path = os.path.join(out_dir, "stats", relpath + ".json")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(record, fh, indent=1)
-    return record
+    low, high = stat.extrema[0]
+    return relpath, low, high, stat.mean[0], stat.median[0], stat.stddev[0]
 
 
-def _one(args: tuple[str, str, str]) -> dict:
-    return one_image(*args)
+def equal_one(args: tuple[str, str, str]) -> tuple:
+    input_dir, out_dir, relpath = args
+    with Image.open(os.path.join(input_dir, relpath)) as im:
+        mode, frames = im.mode, getattr(im, "n_frames", 1)
+        grey = im.convert("L")
+    stat = ImageStat.Stat(grey)
+    png = os.path.join(out_dir, "results", "greyscale", relpath + ".png")
+    folder = os.path.dirname(png)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, "." + os.path.basename(png) + ".partial")
+    grey.save(tmp, "PNG")
+    os.replace(tmp, png)
+    low, high = stat.extrema[0]
+    return (
+        relpath,
+        os.path.relpath(png, out_dir),
+        grey.width,
+        grey.height,
+        mode,
+        frames,
+        low,
+        high,
+        repr(stat.mean[0]),
+        stat.median[0],
+        repr(stat.stddev[0]),
+    )
 
 
-def pool(input_dir: str, out_dir: str, processes: int) -> int:
+COLUMNS = {
+    "minimal": ["path", "min", "max", "mean", "median", "std"],
+    "equal": [
+        "path",
+        "greyscale",
+        "width",
+        "height",
+        "mode",
+        "frames",
+        "min",
+        "max",
+        "mean",
+        "median",
+        "std",
+    ],
+}
+
+
+def loop(kind: str, input_dir: str, out_dir: str, processes: int) -> dict:
+    start = time.perf_counter()
     images = list_images(input_dir)
-    with Pool(processes) as p:
-        rows = p.map(_one, [(input_dir, out_dir, r) for r in images], chunksize=64)
-    columns = list(rows[0])
-    with open(os.path.join(out_dir, "stats.tsv"), "w", encoding="utf-8") as fh:
-        fh.write("\t".join(columns) + "\n")
+    one = minimal_one if kind == "minimal" else equal_one
+    with Pool(processes) as pool:
+        mapped = time.perf_counter()
+        rows = pool.map(one, [(input_dir, out_dir, r) for r in images], chunksize=64)
+        mapped = time.perf_counter() - mapped
+    table = os.path.join(out_dir, "stats.tsv")
+    with open(table + ".partial", "w", encoding="utf-8") as fh:
+        fh.write("\t".join(COLUMNS[kind]) + "\n")
         for row in rows:
-            fh.write("\t".join(str(row[c]) for c in columns) + "\n")
-    return len(rows)
+            fh.write("\t".join(map(str, row)) + "\n")
+    os.replace(table + ".partial", table)
+    return {"images": len(rows), "seconds": time.perf_counter() - start, "map": mapped}
+
+
+def one_image(input_dir: str, out_dir: str, relpath: str) -> None:
+    minimal_one((input_dir, out_dir, relpath))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("pool")
-    p.add_argument("input_dir")
-    p.add_argument("out_dir")
-    p.add_argument("--processes", type=int, default=2)
+    for kind in ("minimal", "equal"):
+        p = sub.add_parser(kind)
+        p.add_argument("input_dir")
+        p.add_argument("out_dir")
+        p.add_argument("--processes", type=int, default=2)
     o = sub.add_parser("one-image")
     o.add_argument("input_dir")
     o.add_argument("out_dir")
     o.add_argument("relpath")
     args = ap.parse_args()
-    if args.command == "pool":
-        print(pool(args.input_dir, args.out_dir, args.processes))
-    else:
+    if args.command == "one-image":
         one_image(args.input_dir, args.out_dir, args.relpath)
+    else:
+        print(
+            json.dumps(loop(args.command, args.input_dir, args.out_dir, args.processes))
+        )
 
 
 if __name__ == "__main__":

@@ -206,7 +206,7 @@ def test_zip_report_for_large_runs(reported):
     assert any(n.endswith("report.html") for n in names)
     for item in (
         "brightness_by_class.svg",
-        "SeaLake.png",
+        "SeaLake.svg",
         "overview.html",
         "stats.tsv",
     ):

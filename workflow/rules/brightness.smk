@@ -33,7 +33,7 @@ rule draw_figures:
         ),
         sheets=report(
             directory("results/galleries"),
-            patterns=["{name}.png"],
+            patterns=["{name}.svg"],
             caption="../report/galleries.rst",
             category="3. Galleries",
             labels={"class": "{name}"},

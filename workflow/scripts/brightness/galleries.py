@@ -1,47 +1,57 @@
 """Contact sheets: per class, the darkest and the brightest images, so that
-outliers and broken data are seen at a glance. Drawn with Pillow."""
+outliers and broken data are seen at a glance.
+
+Written as SVG, each thumbnail the image's greyscale PNG itself, embedded as
+it is on disk (small images are enlarged by the browser, pixel by pixel):
+nothing is decoded or drawn again. Only large images, or images whose PNG
+was not saved, are made into a thumbnail with Pillow.
+"""
 
 from __future__ import annotations
 
-import io
+import base64
 import logging
 import os
-import textwrap
+from xml.sax.saxutils import escape
 
-from perimage import atomic, decode, tables
+from perimage import atomic, decode, png, tables
 from perimage.errors import Rejected
 from perimage.layout import class_of
-from PIL import Image, ImageDraw, ImageFont
+from perimage.svgplot import FONT
+from PIL import Image
 
 from .greyscale import to_greyscale
 
 log = logging.getLogger(__name__)
 CELL = 128  # thumbnail box, pixels
-GAP = 12
+GAP = 14
 CAPTION = 34  # two lines above each thumbnail
-LABELS = 96  # row labels on the left
-TITLE = 40
+LABELS = 110  # row labels on the left
+TITLE = 44
+EMBED_AS_IS = 64 * 1024  # bytes: a PNG up to this size goes in unchanged
 
 
-def thumbnail(row: dict, input_dir: str) -> Image.Image | None:
-    """The image's greyscale version fitted to the cell: small images are
-    enlarged by whole pixels (so that pixels stay visible), large ones reduced.
-    From its PNG when there is one, else made again from the original."""
+def thumbnail(row: dict, input_dir: str) -> tuple[bytes, tuple[int, int]] | None:
+    """A PNG of the image's greyscale version and its size: its own PNG when
+    there is one and it is small, else a reduced one made from the original."""
     try:
-        if row["greyscale"] and os.path.exists(row["greyscale"]):
-            with Image.open(row["greyscale"]) as im:
+        path = row["greyscale"]
+        if path and os.path.exists(path) and os.path.getsize(path) <= EMBED_AS_IS:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            with Image.open(path) as im:
+                return data, im.size
+        if path and os.path.exists(path):
+            with Image.open(path) as im:
                 grey = im.convert("L")
         else:
-            data, _, _ = decode.read_file(os.path.join(input_dir, row["path"]))
-            grey = to_greyscale(decode.open_image(data))
+            raw, _, _ = decode.read_file(os.path.join(input_dir, row["path"]))
+            grey = to_greyscale(decode.open_image(raw))
+        grey.thumbnail((CELL, CELL))
+        return png.encode(grey), grey.size
     except (OSError, Rejected) as e:
         log.warning("no thumbnail for %s: %s", row["path"], e)
         return None
-    factor = CELL // max(grey.size)
-    if factor >= 2:
-        return grey.resize((grey.width * factor, grey.height * factor), Image.NEAREST)
-    grey.thumbnail((CELL, CELL))
-    return grey
 
 
 def choose(rows: list[dict], per_row: int) -> list[tuple[str, list[dict]]]:
@@ -59,46 +69,58 @@ def contact_sheet(
 ) -> None:
     groups = choose(rows, per_row)
     row_height = CAPTION + CELL + GAP
-    # greyscale, like its thumbnails: a third of the bytes to compress
-    sheet = Image.new(
-        "L",
-        (LABELS + per_row * (CELL + GAP) + GAP, TITLE + len(groups) * row_height),
-        255,
-    )
-    draw = ImageDraw.Draw(sheet)
-    small = ImageFont.load_default(size=12)
-    draw.text(
-        (GAP, 10),
-        f"{name}: {len(rows)} images",
-        fill=0,
-        font=small.font_variant(size=18),
-    )
+    width = LABELS + per_row * (CELL + GAP) + GAP
+    height = TITLE + len(groups) * row_height
+    parts = [
+        f'<text x="{GAP}" y="28" font-size="18" font-weight="bold">'
+        f"{escape(name)}: {len(rows)} images</text>"
+    ]
     for r, (label, group) in enumerate(groups):
         top = TITLE + r * row_height
-        draw.text(
-            (GAP, top + CAPTION + CELL // 2), label, fill=51, font=small, anchor="lm"
+        parts.append(
+            f'<text x="{GAP}" y="{top + CAPTION + CELL // 2}" font-size="13"'
+            f' fill="#333">{escape(label)}</text>'
         )
         for c, row in enumerate(group):
             left = LABELS + c * (CELL + GAP)
             centre = left + CELL // 2
-            short = textwrap.shorten(os.path.basename(row["path"]), 20, placeholder="…")
-            draw.text((centre, top), short, fill=0, font=small, anchor="ma")
-            mean = f"mean {float(row['mean']):.1f}"
-            draw.text((centre, top + 15), mean, fill=85, font=small, anchor="ma")
-            box = (left, top + CAPTION, left + CELL - 1, top + CAPTION + CELL - 1)
-            draw.rectangle(box, outline=187)
+            short = os.path.basename(row["path"])
+            short = short if len(short) <= 20 else short[:19] + "…"
+            parts.append(
+                f'<text x="{centre}" y="{top + 12}" font-size="12"'
+                f' text-anchor="middle">{escape(short)}</text>'
+                f'<text x="{centre}" y="{top + 27}" font-size="12" fill="#555"'
+                f' text-anchor="middle">mean {float(row["mean"]):.1f}</text>'
+                f'<rect x="{left}" y="{top + CAPTION}" width="{CELL}"'
+                f' height="{CELL}" fill="none" stroke="#bbb"/>'
+            )
             thumb = thumbnail(row, input_dir)
-            if thumb is not None:
-                x = left + (CELL - thumb.width) // 2
-                y = top + CAPTION + (CELL - thumb.height) // 2
-                sheet.paste(thumb, (x, y))
-            else:
-                middle = (centre, top + CAPTION + CELL // 2)
-                draw.text(middle, "unreadable", fill=0, font=small, anchor="mm")
-    data = io.BytesIO()
-    # level 1: a fifth of the default's time; thumbnails hardly compress anyway
-    sheet.save(data, "PNG", compress_level=1)
-    atomic.write_bytes(path, data.getvalue())
+            if thumb is None:
+                parts.append(
+                    f'<text x="{centre}" y="{top + CAPTION + CELL // 2}"'
+                    ' font-size="12" text-anchor="middle">unreadable</text>'
+                )
+                continue
+            data, (w, h) = thumb
+            scale = min(CELL / w, CELL / h)
+            if scale >= 1:  # enlarge by whole pixels, so that pixels stay visible
+                scale = max(1, int(scale))
+            sw, sh = w * scale, h * scale
+            x, y = left + (CELL - sw) / 2, top + CAPTION + (CELL - sh) / 2
+            href = "data:image/png;base64," + base64.b64encode(data).decode()
+            parts.append(
+                f'<image x="{x:.1f}" y="{y:.1f}" width="{sw:.1f}" height="{sh:.1f}"'
+                f' style="image-rendering:pixelated" href="{href}"/>'
+            )
+    svg = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"'
+        f' viewBox="0 0 {width} {height}" style="{FONT};background:#fff">\n'
+        f'<rect width="100%" height="100%" fill="#fff"/>\n'
+        + "\n".join(parts)
+        + "\n</svg>\n"
+    )
+    atomic.write_bytes(path, svg.encode("utf-8"))
 
 
 def make_galleries(
@@ -114,7 +136,7 @@ def make_galleries(
         row = {c: v[i] for c, v in columns.items()}
         by_class.setdefault(class_of(path), []).append(row)
     for name, rows in sorted(by_class.items()):
-        sheet = os.path.join(out_dir, f"{name}.png")
+        sheet = os.path.join(out_dir, f"{name}.svg")
         contact_sheet(name, rows, input_dir, per_row, sheet)
-        log.info("%s: %d images, sheet %s.png", name, len(rows), name)
+        log.info("%s: %d images, sheet %s.svg", name, len(rows), name)
     return len(by_class)

@@ -10,16 +10,14 @@ histogram computed in C.
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import operator
-
+import numpy as np
 from perimage.analysis import Rejected
 from PIL import Image, ImageStat
 
 SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
-LEVELS = range(256)
-SQUARES = [j * j for j in LEVELS]
+CLIPPED_BY_PILLOW = frozenset((*SIXTEEN_BIT, "I", "F"))
+LEVELS = np.arange(256, dtype=np.int64)
+SQUARES = LEVELS * LEVELS
 
 
 def to_8bit(im: Image.Image) -> Image.Image:
@@ -32,10 +30,8 @@ def to_8bit(im: Image.Image) -> Image.Image:
       (NaN as 0.0), then times 255, rounded half to even.
     Other modes are returned unchanged.
     """
-    if im.mode not in (*SIXTEEN_BIT, "I", "F"):
+    if im.mode not in CLIPPED_BY_PILLOW:
         return im
-    import numpy as np  # only for these rare modes
-
     a = np.asarray(im)
     if im.mode == "F":
         out = np.rint(np.clip(np.nan_to_num(a, nan=0.0), 0.0, 1.0) * 255.0)
@@ -68,14 +64,15 @@ def statistics(grey: Image.Image) -> dict:
     """``ImageStat.Stat(grey)``'s extrema (``min``, ``max``), ``mean``,
     ``median`` and stddev (``std``)."""
     histogram = grey.histogram()
+    counts = np.array(histogram, dtype=np.int64)  # exact below 10**14 pixels
     stat = ImageStat.Stat(histogram)
-    count = sum(histogram)
+    count = int(counts.sum())
     stat.count = [count]
-    stat.sum = [sum(map(operator.mul, LEVELS, histogram))]
-    stat.sum2 = [sum(map(operator.mul, SQUARES, histogram))]
+    stat.sum = [int(counts @ LEVELS)]
+    stat.sum2 = [int(counts @ SQUARES)]
     low, high = grey.getextrema()
     # Pillow's median: the first level at which more than half are counted
-    median = bisect.bisect_right(list(itertools.accumulate(histogram)), count // 2)
+    median = int(np.searchsorted(np.cumsum(counts), count // 2, side="right"))
     return {
         "min": low,
         "max": high,

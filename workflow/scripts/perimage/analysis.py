@@ -28,8 +28,6 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from PIL import Image
-
 from . import codeversion, layout
 from .errors import Rejected
 
@@ -131,7 +129,7 @@ class Analysis:
             )
         return cls(function, text)
 
-    def __call__(self, image: Image.Image) -> list[tuple[str, object]]:
+    def __call__(self, image) -> list[tuple[str, object]]:
         """The image's columns, in order; image values stay images."""
         result = self.function(image)
         if not isinstance(result, Mapping):
@@ -184,6 +182,8 @@ _PLAIN = {str, int, float, bool, type(None)}
 
 
 def _value(analysis: str, column: str, value):
+    from PIL import Image  # the engine's processes have it; Snakemake's need not
+
     if value is None or isinstance(value, str | bool | int | float | Image.Image):
         if isinstance(value, Image.Image):
             try:

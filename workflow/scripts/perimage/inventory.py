@@ -71,9 +71,13 @@ def scan(input_dir: str, extensions=DEFAULT_EXTENSIONS) -> Inventory:
     wanted = normalise_extensions(extensions)
     inv = Inventory()
     _walk(input_dir, "", wanted, inv)
-    inv.images.sort()
+    inv.images.sort(key=_path)  # comparing paths alone is several times faster
     inv.skipped.sort()
     return inv
+
+
+def _path(image: Image) -> str:
+    return image[0]
 
 
 def _walk(folder: str, prefix: str, wanted: tuple[str, ...], inv: Inventory) -> None:
@@ -130,7 +134,5 @@ def select(images: list[Image], patterns=(), limit: int = 0) -> list[Image]:
 
 def fingerprint(images) -> str:
     """Changes when any of the images is replaced, rewritten or touched."""
-    h = hashlib.sha256()
-    for path, size, mtime_ns in images:
-        h.update(encode(path) + b"\0%d\0%d\n" % (size, mtime_ns))
-    return h.hexdigest()[:32]
+    text = "".join([f"{path}\0{size}\0{mtime_ns}\n" for path, size, mtime_ns in images])
+    return hashlib.sha256(encode(text)).hexdigest()[:32]

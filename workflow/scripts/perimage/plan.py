@@ -50,7 +50,8 @@ class Selection:
         (outputs of images that are gone are removed when planning)."""
         h = hashlib.sha256(b"%d\n" % block_size)
         for images in (self.selected, self.inventory.images):
-            h.update(b"\0".join(layout.encode(im.path) for im in images) + b"\1")
+            text = "\0".join([im.path for im in images])
+            h.update(layout.encode(text) + b"\1")
         h.update(json.dumps(self.inventory.skipped).encode())
         return h.hexdigest()[:32]
 

@@ -78,6 +78,7 @@ class Worker:
         self.settings = settings
         self.analysis = Analysis.load(settings.analysis)
         self.folders: set[str] = set()
+        self.source_prefix = os.path.join(settings.input_dir, "")
 
     def process(self, relpath: str) -> Outcome:
         s = self.settings
@@ -87,7 +88,7 @@ class Worker:
             shown = layout.printable(relpath)
             return Outcome(shown, error="file name is not valid UTF-8")
         try:
-            data, size, mtime_ns = decode.read_file(os.path.join(s.input_dir, relpath))
+            data, size, mtime_ns = decode.read_file(self.source_prefix + relpath)
             source = f"{size}:{mtime_ns}"
             image = decode.open_image(
                 data, s.max_pixels, fast=self.analysis.pixels_only
@@ -194,16 +195,14 @@ class Previous:
             return None
         if table.pixels(row) > settings.max_pixels:
             return None
-        outputs = table.outputs(row)
-        paths = layout.output_paths(outputs, relpath)
-        if not all(_size(p) == n for p, n in zip(paths, outputs.values(), strict=True)):
+        if not all(_size(path) == size for path, size in table.output_files(row)):
             return None
         return Outcome(
             relpath,
             values=table.values(row),
             source=table.source(row),
             pixels=table.pixels(row),
-            outputs=outputs,
+            outputs=table.outputs(row),
             processed=False,
         )
 

@@ -15,10 +15,13 @@ exactly (``repr`` of a float).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
 from dataclasses import dataclass, field
+
+from . import layout
 
 BLOCK_MAGIC = "#perimage-block-table"
 # The engine's own columns of a block table, after the analysis's: why the
@@ -97,6 +100,23 @@ class BlockTable:
             return {}
         pairs = (item.rpartition("=") for item in row[-1].split(","))
         return {kind: int(size) for kind, _, size in pairs}
+
+    def output_files(self, row: list[str]) -> list[tuple[str, int]]:
+        """The image's output files, (path, byte size): an image's path is in
+        its column, a record's is the layout's."""
+        if not row[-1]:
+            return []
+        files = []
+        for item in row[-1].split(","):
+            kind, _, size = item.rpartition("=")
+            column = self._column_index.get(kind)
+            path = row[column] if column else layout.record_path(row[0])
+            files.append((path, int(size)))
+        return files
+
+    @functools.cached_property
+    def _column_index(self) -> dict[str, int]:
+        return {c: i + 1 for i, c in enumerate(self.columns)}
 
     @staticmethod
     def encode_outputs(outputs: dict[str, int]) -> str:
