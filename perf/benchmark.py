@@ -1,6 +1,6 @@
 """Measure the workflow against plain-Python loops, in one run.
 
-    ./dev.sh bench [--scale 1] [--repeats 5] [--cores 2] [--where memory disk]
+    ./dev.sh bench [--scale 1] [--repeats N] [--cores 2] [--where memory disk]
                    [--publish NAME]
 
 On a generated EuroSAT-like tree (perf/generate.py; --scale 1 is 27,000
@@ -182,6 +182,7 @@ def reference(kind: str, data: Path, out: Path, cores: int) -> dict:
     cmd = [sys.executable, str(HERE / "references.py"), kind, str(data), str(out)]
     wall, cpu, text = timed([*cmd, "--processes", str(cores)], out)
     inner = json.loads(text.strip().splitlines()[-1])
+    shutil.rmtree(out)  # at a million images every copy counts, in memory
     return {"seconds": wall, "cpu_seconds": cpu, "serial": wall - inner["map"]}
 
 
@@ -217,7 +218,16 @@ def metadata_operations(wf: Workflow) -> tuple[int, int] | None:
     if not shutil.which("strace"):
         return None
     trace = wf.root.parent / f"{wf.root.name}.strace"
-    cmd = ["strace", "-f", "-qq", "-e", f"trace=/^{METADATA_CALLS}$", "-o", str(trace)]
+    cmd = [
+        "strace",
+        "-f",
+        "--seccomp-bpf",
+        "-qq",
+        "-e",
+        f"trace=/^{METADATA_CALLS}$",
+        "-o",
+        str(trace),
+    ]
     cmd += [sys.executable, "-m", "snakemake", "--profile", "profiles/local"]
     cmd += ["--cores", str(wf.cores), "--config", f"input_dir={wf.data}", *wf.config]
     timed(cmd, wf.root)
@@ -230,13 +240,14 @@ def metadata_operations(wf: Workflow) -> tuple[int, int] | None:
             if call[1] in ("openat", "open") and "O_CREAT" not in line:
                 continue
             # the first path the call names: under results/greyscale/ it is
-            # an image's output (or its temporary name)
+            # an image's output (or its temporary name); folders are the run's
             first = re.search(r'"((?:[^"\\]|\\.)*)"', line)
-            if first and "results/greyscale/" in first[1]:
+            if first and "results/greyscale/" in first[1] and "mkdir" not in call[1]:
                 per_image += 1
             else:
                 other += 1
     trace.unlink()
+    shutil.rmtree(wf.root)
     return per_image, other
 
 
@@ -291,6 +302,8 @@ def measure_place(args, where: str, record) -> dict:
         settle(3.0)
         for r in range(1, args.repeats + 1):
             # alternating, so that a slow spell of the machine hits all alike
+            if wf is not None:
+                shutil.rmtree(wf.root)  # only the last run's folder is used later
             wf = Workflow(work / f"workflow-{r}", data, cores, config)
             settle()
             res = wf.run()
@@ -369,6 +382,7 @@ def measure_place(args, where: str, record) -> dict:
             stats_only = Workflow(work / f"stats-only-{r}", data, cores, config)
             res = stats_only.run("save_images=False")
             record(where, "statistics only", r, seconds=res["seconds"])
+            shutil.rmtree(stats_only.root)
 
         if where == "memory":
             found["metadata"] = metadata_operations(
@@ -407,7 +421,9 @@ def invert(path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument(
+        "--repeats", type=int, help="default: 5 up to 27,000 images, else 1"
+    )
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--where", nargs="+", default=["memory", "disk"])
     ap.add_argument(
@@ -424,6 +440,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the run folders")
     ap.add_argument("--publish", help="also write the results to perf/results/NAME")
     args = ap.parse_args()
+    if args.repeats is None:
+        args.repeats = 5 if args.scale <= 1 else 1
 
     out = args.runs / datetime.now().strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True)

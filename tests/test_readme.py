@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, read_tsv
+from conftest import BIN, REPO, read_tsv
 
 README = (REPO / "README.md").read_text()
 
@@ -155,3 +156,50 @@ def test_catalog_file_describes_this_workflow():
     for name in re.findall(r"--profile (\S+)", usage["mandatory-flags"]["desc"]):
         assert (REPO / name / "config.yaml").exists(), name
     assert "input_dir" in yaml.safe_load((REPO / "config/config.yaml").read_text())
+
+
+def test_one_image_first_as_readme_writes_it(fresh):
+    """The first command of "Run it on your images", on the sample data."""
+    block = section("Run it on your images")
+    line = next(
+        x for x in block.splitlines() if x.startswith("snakemake") and ".png" in x
+    )
+    args = shlex.split(line.replace("/data/EuroSAT_RGB", "data"))
+    assert args[0] == "snakemake"
+    run = fresh.snakemake(*args[1:])
+    target = next(a for a in args if a.endswith(".png"))
+    assert (fresh.workdir / target).exists()
+    assert run.rules()["process_image"] == 1
+    made = [p for p in (fresh.results / "greyscale").rglob("*.png")]
+    assert len(made) == 1
+
+
+def test_the_module_form_readme_shows(tmp_path, fresh):
+    """README's module snippet, pointed at a copy of the workflow, writes
+    what the workflow writes."""
+    snippet = next(
+        b
+        for b in re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+        if "module" in b
+    )
+    mine = tmp_path / "mine"
+    (mine / "workflow").mkdir(parents=True)
+    shutil.copytree(fresh.root / "config", mine / "config")
+    shutil.copytree(fresh.data, mine / "data")
+    text = (mine / "config/config.yaml").read_text()
+    (mine / "config/config.yaml").write_text(
+        re.sub(r"(?m)^input_dir:.*$", "input_dir: data", text)
+    )
+    (mine / "workflow/Snakefile").write_text(
+        snippet.replace("/path/to/the/clone/Snakefile", str(fresh.root / "Snakefile"))
+    )
+    proc = subprocess.run(
+        [str(BIN / "snakemake"), "--cores", "2"],
+        cwd=mine,
+        env=fresh.environment(),
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    expected = REPO / "tests/expected/brightness-stats.tsv"
+    assert (mine / "results/stats.tsv").read_bytes() == expected.read_bytes()
