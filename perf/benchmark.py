@@ -290,11 +290,28 @@ def dataset(place: Path, scale: float, seed: int) -> tuple[Path, int]:
     return data, int(marker.read_text())
 
 
+def check_room(place: Path, n: int) -> None:
+    """Stop early when the runs cannot fit: the workflow's outputs and one
+    loop's are there at the same time, two files per image besides the data.
+    A tmpfs runs out of inodes first (by default one per two pages of RAM)."""
+    room = os.statvfs(place)
+    files, size = 2 * n + 10_000, 2 * n * 4096
+    if room.f_favail < files or room.f_bavail * room.f_frsize < size:
+        sys.exit(
+            f"{place} has room for {room.f_favail:,} more files and"
+            f" {room.f_bavail * room.f_frsize / 2**30:.1f} GiB; the runs need"
+            f" about {files:,} files and {size / 2**30:.1f} GiB. Free some; on a"
+            " tmpfs, root can raise its inode count, for example"
+            " mount -o remount,nr_inodes=8M /dev/shm"
+        )
+
+
 def measure_place(args, where: str, record) -> dict:
     place = MEMORY_ROOT if where == "memory" else args.runs
     data, n = dataset(place, args.scale, args.seed)
     work = place / f"work-{datetime.now():%Y%m%d-%H%M%S}"
     print(f"{where}: {n} images in {data}; runs in {work}", flush=True)
+    check_room(place, n)
     cores, config = args.cores, args.config
     wf = None
     found: dict = {"images": n}
