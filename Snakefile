@@ -13,8 +13,6 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/plan.smk"
 include: "workflow/rules/process.smk"
 include: "workflow/rules/report.smk"
-# the report's figures: the brightness survey's own, or any analysis's columns
-include: FIGURE_RULES
 
 
 # Everything but the block jobs runs where snakemake runs, also with the

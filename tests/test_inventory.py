@@ -7,6 +7,9 @@ import os
 import pytest
 from perimage import inventory
 
+# the config's default (workflow/schemas/config.schema.yaml)
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+
 
 def touch(root, rel, content=b"x"):
     path = root / rel
@@ -21,7 +24,7 @@ def test_extensions_in_any_case_and_other_files_skipped(tmp_path):
     touch(tmp_path, "a/notes.txt")
     touch(tmp_path, "b/.hidden.jpg")
     touch(tmp_path, ".cache/q.jpg")
-    inv = inventory.scan(str(tmp_path))
+    inv = inventory.scan(str(tmp_path), EXTENSIONS)
     assert [im.path for im in inv.images] == [
         "a/x.jpg",
         "a/y.JPEG",
@@ -39,7 +42,7 @@ def test_extensions_in_any_case_and_other_files_skipped(tmp_path):
 def test_same_name_in_different_folders_are_different_images(tmp_path):
     touch(tmp_path, "Forest/1.jpg", b"one")
     touch(tmp_path, "River/1.jpg", b"three")
-    images = inventory.scan(str(tmp_path)).images
+    images = inventory.scan(str(tmp_path), EXTENSIONS).images
     assert [(im.path, im.size) for im in images] == [
         ("Forest/1.jpg", 3),
         ("River/1.jpg", 5),
@@ -52,7 +55,7 @@ def test_links(tmp_path):
     os.symlink(tmp_path / "nowhere.jpg", tmp_path / "broken.jpg")
     os.symlink(tmp_path / "real", tmp_path / "linked-folder")
     os.symlink(tmp_path / "loop.jpg", tmp_path / "loop.jpg")
-    inv = inventory.scan(str(tmp_path))
+    inv = inventory.scan(str(tmp_path), EXTENSIONS)
     sizes = {im.path: im.size for im in inv.images}
     assert sizes == {"real/a.jpg": 1, "link.jpg": 1, "broken.jpg": -1, "loop.jpg": -1}
     assert dict(inv.skipped) == {"linked-folder": "link to a folder (not followed)"}
@@ -60,10 +63,10 @@ def test_links(tmp_path):
 
 def test_missing_and_non_folder_input(tmp_path):
     with pytest.raises(inventory.InputError, match="does not exist"):
-        inventory.scan(str(tmp_path / "nope"))
+        inventory.scan(str(tmp_path / "nope"), EXTENSIONS)
     touch(tmp_path, "file.jpg")
     with pytest.raises(inventory.InputError, match="is not a folder"):
-        inventory.scan(str(tmp_path / "file.jpg"))
+        inventory.scan(str(tmp_path / "file.jpg"), EXTENSIONS)
 
 
 def test_select_by_pattern_then_limit():
@@ -92,7 +95,7 @@ def test_extensions_are_normalised():
 def test_pipes_and_devices_are_not_images(tmp_path):
     os.mkfifo(tmp_path / "pipe.jpg")  # reading it would wait for ever
     touch(tmp_path, "real.jpg")
-    inv = inventory.scan(str(tmp_path))
+    inv = inventory.scan(str(tmp_path), EXTENSIONS)
     assert [im.path for im in inv.images] == ["real.jpg"]
     assert dict(inv.skipped) == {"pipe.jpg": "not a regular file"}
 

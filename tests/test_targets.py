@@ -4,6 +4,7 @@ is up to date after a full run, and runs again when the image changes."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -17,8 +18,10 @@ TARGET = f"results/greyscale/{IMAGE}.png"
 def test_one_image_as_a_target_processes_that_image_only(fresh, completed_project):
     run = fresh.snakemake("--cores", "1", TARGET)
     assert run.rules() == {"process_image": 1}
-    written = [p for p in fresh.results.rglob("*") if p.is_file()]
-    assert written == [fresh.workdir / TARGET]
+    written = sorted(p for p in fresh.results.rglob("*") if p.is_file())
+    # the PNG, and the record of what the job wrote (its row), for its block
+    record = fresh.results / "targets" / f"{IMAGE}.tsv"
+    assert written == [fresh.workdir / TARGET, record]
     # exactly what a block writes for it
     block_made = (completed_project.workdir / TARGET).read_bytes()
     assert (fresh.workdir / TARGET).read_bytes() == block_made
@@ -36,9 +39,19 @@ def test_a_changed_image_runs_alone_then_the_full_run_does_what_is_needed(comple
     one = completed.snakemake(TARGET)
     assert one.rules() == {"process_image": 1}
     assert completed.snakemake("-n", TARGET).nothing_to_do()
+    made = (completed.workdir / TARGET).stat().st_mtime_ns
     full = completed.snakemake()
     assert full.rules()["process_block"] == 1
     assert "process_image" not in full.rules()
+    # its block reused the target's output: processed nothing, wrote no PNG
+    (log,) = [
+        p.read_text()
+        for p in (completed.workdir / "logs" / "process_block").glob("*.log")
+        if p.stat().st_mtime_ns > made
+    ]
+    assert re.search(r"\(0 processed, \d+ already current\)", log), log
+    assert (completed.workdir / TARGET).stat().st_mtime_ns == made
+    assert not (completed.results / "targets" / f"{IMAGE}.tsv").exists()
     assert completed.snakemake("-n").nothing_to_do()
     with Image.open(completed.data / IMAGE) as im:
         expected = im.convert("L").tobytes()
@@ -84,7 +97,7 @@ def test_awkward_names_as_targets(fresh):
 
 
 def test_what_is_not_an_image_output_is_no_target_of_it(completed):
-    run = completed.snakemake("-n", "results/plots/mean_vs_std.svg")
+    run = completed.snakemake("-n", "results/summary/classes.tsv")
     assert "process_image" not in run.output
     missing = completed.snakemake(
         "-n", "results/greyscale/Forest/nope.jpg.png", check=False

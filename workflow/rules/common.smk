@@ -10,7 +10,14 @@ from snakemake.utils import validate
 SCRIPTS = os.path.normpath(os.path.join(workflow.current_basedir, "..", "scripts"))
 sys.path.insert(0, SCRIPTS)
 
-from perimage import chunking, collect, inventory, layout, state  # noqa: E402
+from perimage import (
+    chunking,
+    collect,
+    inventory,
+    progress,
+    results,
+    state,
+)  # noqa: E402
 from perimage.analysis import AnalysisError  # noqa: E402
 from perimage.plan import PlanFolder  # noqa: E402
 from perimage.state import State  # noqa: E402
@@ -18,26 +25,18 @@ from perimage.state import State  # noqa: E402
 validate(config, schema="../schemas/config.schema.yaml")
 config["extensions"] = list(inventory.normalise_extensions(config["extensions"]))
 STATE = State(config, SCRIPTS)
-BRIGHTNESS = config["analysis"] == "brightness"
-FIGURE_RULES = f"workflow/rules/{'brightness' if BRIGHTNESS else 'columns'}.smk"
-# not naming input_dir: moving the data must not re-run the report's jobs
-REPORT_TITLE = "Brightness survey" if BRIGHTNESS else f"Analysis {config['analysis']}"
-SUMMARY_NOTE = (
-    "A class is a top-level folder. mean_* describe the distribution of the"
-    " images' mean grey levels (0 black, 255 white): quartiles by linear"
-    " interpolation, std of the population."
-    if BRIGHTNESS
-    else "A class is a top-level folder. For each numeric column, <column>_min"
-    " ... <column>_std describe the distribution of its values over the class's"
-    " images: quartiles by linear interpolation, std of the population."
-)
+# what the report shows: the analysis says (its module's REPORT)
+try:
+    REPORT = STATE.report()
+except AnalysisError as e:
+    raise WorkflowError(str(e)) from None
 
 
 wildcard_constraints:
     block=chunking.BLOCK_NAME,
     # per-image targets: results/<image name>/<image path>.png, never one of
     # the workflow's own result folders, and only for image file names
-    image_name=rf"(?!(?:{'|'.join(layout.RESERVED)})/)[A-Za-z][A-Za-z0-9_-]*",
+    image_name=rf"(?!(?:{'|'.join(results.FOLDERS)})/)[A-Za-z][A-Za-z0-9_-]*",
     path=(
         r"(?:[^/.][^/]*/)*[^/.][^/]*"
         rf"(?:(?i:{'|'.join(re.escape(e) for e in config['extensions'])})"
@@ -91,7 +90,7 @@ def get_block_sources(wildcards):
 def get_block_state(wildcards):
     """Changes when an output that the block's table lists is missing or
     damaged, so that the block runs again and makes it."""
-    return STATE.block_state(layout.table_path(wildcards.block))
+    return STATE.block_state(results.table_path(wildcards.block))
 
 
 def get_block_threads(wildcards):
@@ -153,10 +152,17 @@ def code_version(rule):
     return version
 
 
-def get_summary_columns(wildcards):
-    # the brightness survey summarises the images' mean grey level; any
-    # other analysis all its numeric columns
-    return ["mean"] if BRIGHTNESS else []
+def get_figures_code_version(wildcards):
+    """The figures' script and the analysis's drawing code."""
+    return STATE.figures_code_version(workflow.get_rule("draw_figures").script)
+
+
+def get_figure_category(wildcards):
+    return REPORT.figure(wildcards.figure).category
+
+
+def get_figure_labels(wildcards):
+    return REPORT.labels(wildcards.figure)
 
 
 def get_final_outputs(wildcards):
@@ -165,6 +171,18 @@ def get_final_outputs(wildcards):
         *rules.summarise.output,
         *rules.draw_figures.output,
     ]
+
+
+def get_blocks_to_run():
+    """The blocks this run runs (Snakemake's DAG, once the plan exists)."""
+    jobs = workflow.dag.needrun_jobs(exclude_finished=False)
+    return {job.wildcards.block for job in jobs if job.rule.name == "process_block"}
+
+
+if workflow.is_main_process:
+    logger.addHandler(
+        progress.ImageProgress(get_plan_sizes, get_blocks_to_run, logger.info)
+    )
 
 
 def warn_about_rejected():

@@ -3,6 +3,8 @@ checkpoint plan_blocks:
         plan=directory("results/plan"),
     log:
         "logs/plan_blocks.log",
+    benchmark:
+        "logs/benchmarks/plan_blocks.tsv"
     conda:
         "../envs/workflow.yaml"
     params:

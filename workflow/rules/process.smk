@@ -5,7 +5,9 @@ rule process_block:
         # updated, not replaced: the job reuses the rows that are still current
         table=update("results/blocks/{block}.tsv"),
     log:
-        "logs/process_block/{block}.log",
+        log="logs/process_block/{block}.log",
+        # the block's figures (images, processed, reused, CPU) as JSON
+        figures="logs/process_block/{block}.json",
     benchmark:
         "logs/benchmarks/process_block/{block}.tsv"
     priority: get_block_priority

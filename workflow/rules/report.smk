@@ -29,12 +29,45 @@ rule summarise:
         ),
     log:
         "logs/summarise.log",
+    benchmark:
+        "logs/benchmarks/summarise.tsv"
     conda:
         "../envs/workflow.yaml"
     params:
-        columns=get_summary_columns,
-        title=REPORT_TITLE,
-        note=SUMMARY_NOTE,
+        # what the analysis's REPORT says (not input_dir: moving the data
+        # must not re-run the report's jobs)
+        columns=REPORT.summarise,
+        title=REPORT.title,
+        note=REPORT.note,
         code=code_version("summarise"),
     script:
         "../scripts/summarise.py"
+
+
+rule draw_figures:
+    input:
+        tables=get_block_tables,
+        benchmarks=get_block_benchmarks,
+        sizes=get_plan_sizes_file,
+        counts=get_plan_counts,
+    output:
+        # every figure the analysis's REPORT names, and the block run times
+        figures=report(
+            directory("results/plots"),
+            patterns=["{figure}.svg"],
+            caption="../report/figure.rst",
+            category=get_figure_category,
+            labels=get_figure_labels,
+        ),
+    log:
+        "logs/draw_figures.log",
+    benchmark:
+        "logs/benchmarks/draw_figures.tsv"
+    conda:
+        "../envs/workflow.yaml"
+    params:
+        settings={key: config[key] for key in REPORT.settings},
+        captions={name: f.caption for name, f in REPORT.all_figures().items()},
+        code=get_figures_code_version,
+    script:
+        "../scripts/draw_figures.py"

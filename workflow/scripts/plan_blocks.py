@@ -1,13 +1,14 @@
-"""Checkpoint: list the images below input_dir and write one manifest per block."""
+"""Checkpoint: list the images below input_dir and write one manifest per
+block; then remove what the workflow wrote for images that are gone."""
 
-from perimage.inventory import InputError
+from perimage import results
 from perimage.joblog import job_log
 from perimage.plan import make_plan
 
 sm = snakemake
 cfg = sm.config
-with job_log(sm.log[0], InputError):
-    make_plan(
+with job_log(sm.log[0]) as log:
+    plan = make_plan(
         cfg["input_dir"],
         sm.output.plan,
         block_size=cfg["block_size"],
@@ -15,4 +16,11 @@ with job_log(sm.log[0], InputError):
         extensions=cfg["extensions"],
         patterns=cfg["include"],
         limit=cfg["limit"],
+    )
+    dropped, removed = results.tidy(plan.found(), plan.tables_in_use())
+    log.info(
+        "removed %d tables of former blocks and %d outputs of images no longer in %s",
+        dropped,
+        removed,
+        cfg["input_dir"],
     )

@@ -1,16 +1,15 @@
 """One block job: the analysis on every image of the block's manifest."""
 
 from perimage import blockjob, runner
-from perimage.analysis import AnalysisError
-from perimage.errors import BlockError
 from perimage.joblog import job_log
 
 sm = snakemake
 cfg = sm.config
-with job_log(sm.log[0], BlockError, AnalysisError):
+with job_log(sm.log.log):
     blockjob.run(
         sm.input.manifest,
         sm.output.table,
+        sm.log.figures,
         sm.wildcards.block,
         # input_dir and progress_every are read from the config, not params:
         # moving the data or logging more often must not re-run the block.

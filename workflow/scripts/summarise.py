@@ -2,13 +2,12 @@
 the report's overview page."""
 
 from perimage import atomic, collect, summary
-from perimage.collect import CollectError
 from perimage.joblog import job_log
 from perimage.overview import overview_html
 from perimage.plan import PlanFolder
 
 sm = snakemake
-with job_log(sm.log[0], CollectError) as log:
+with job_log(sm.log[0]) as log:
     counts = PlanFolder.of_file(sm.input.counts).counts()
     stats, rejected = collect.read_blocks(list(sm.input.tables), counts["selected"])
     collect.write(stats, rejected, sm.output.stats, sm.output.rejected)

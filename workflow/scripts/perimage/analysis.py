@@ -28,15 +28,15 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from . import codeversion, layout
-from .errors import Rejected
+from . import codeversion, figures, results
+from .errors import PerImageError, Rejected
 
 __all__ = ["Analysis", "AnalysisError", "Rejected", "describe"]
 
 DEFAULT_FUNCTION = "analyse"
 
 
-class AnalysisError(Exception):
+class AnalysisError(PerImageError):
     """The analysis cannot be loaded, or returned something the engine cannot
     store: a bug in the analysis, not a problem of the image."""
 
@@ -99,6 +99,26 @@ class Spec:
         root = os.path.dirname(spec.origin)
         return codeversion.source_files(spec.origin, [root])
 
+    def load_module(self):
+        if self.file:
+            return _import_file(self.file)
+        try:
+            return importlib.import_module(self.module)
+        except ImportError as e:
+            raise AnalysisError(f"analysis {self.text!r}: {e}") from e
+
+    def report(self) -> figures.Report:
+        """What the report shows: the module's ``REPORT``, or the default."""
+        found = getattr(self.load_module(), "REPORT", None)
+        if found is None:
+            return figures.default_report(self.text)
+        if not isinstance(found, figures.Report):
+            raise AnalysisError(
+                f"analysis {self.text!r}: REPORT is {type(found).__name__},"
+                " not a perimage.figures.Report"
+            )
+        return found
+
 
 class Analysis:
     """A loaded analysis, called on opened images."""
@@ -114,14 +134,7 @@ class Analysis:
     @classmethod
     def load(cls, text: str) -> Analysis:
         spec = Spec.parse(text)
-        if spec.file:
-            module = _import_file(spec.file)
-        else:
-            try:
-                module = importlib.import_module(spec.module)
-            except ImportError as e:
-                raise AnalysisError(f"analysis {text!r}: {e}") from e
-        function = getattr(module, spec.function, None)
+        function = getattr(spec.load_module(), spec.function, None)
         if not callable(function):
             raise AnalysisError(
                 f"analysis {text!r}: {spec.file or spec.module} has no function"
@@ -187,7 +200,7 @@ def _value(analysis: str, column: str, value):
     if value is None or isinstance(value, str | bool | int | float | Image.Image):
         if isinstance(value, Image.Image):
             try:
-                layout.check_image_name(column)
+                results.check_image_name(column)
             except ValueError as e:
                 raise AnalysisError(f"analysis {analysis}: {e}") from None
         return value

@@ -1,24 +1,35 @@
-"""A block job as the workflow runs it: its manifest in, its table out, and a
-line of overall progress for the terminal."""
+"""A block job as the workflow runs it: its manifest in; its table and its
+figures out."""
 
 from __future__ import annotations
 
-import logging
+import dataclasses
+import json
+import time
 
-from . import layout, plan, runner
+from . import atomic, plan, results, runner
 
 
-def run(manifest_path: str, table_path: str, block: str, **options) -> None:
+def run(manifest_path: str, table_path: str, figures_path: str, block: str, **options):
     """Run the block whose manifest is ``manifest_path``; ``options`` are
-    those of ``runner.run_block``."""
+    those of ``runner.run_block``. The figures (images, processed, reused,
+    rejected, seconds, CPU seconds, start and end) go to ``figures_path`` as
+    JSON, for the benchmark and for anyone who wants them without parsing
+    the log."""
+    started = time.time()
     manifest = plan.read_manifest(manifest_path)
-    runner.run_block(
+    result = runner.run_block(
         manifest["images"],
         table_path,
-        reuse_from=[layout.table_path(b) for b in manifest["reuse"]],
+        reuse_from=[results.table_path(b) for b in manifest["reuse"]],
         name=f"block {block}",
         **options,
     )
-    logging.getLogger("progress").info(
-        plan.progress_message(plan.PlanFolder.of_manifest(manifest_path), block)
-    )
+    figures = {
+        "block": block,
+        **dataclasses.asdict(result),
+        "started": started,
+        "finished": time.time(),
+    }
+    with atomic.open_text(figures_path) as fh:
+        json.dump(figures, fh, indent=1)

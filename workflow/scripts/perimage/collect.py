@@ -5,12 +5,9 @@ from __future__ import annotations
 import logging
 
 from . import atomic, tables
+from .errors import CollectError
 
 log = logging.getLogger(__name__)
-
-
-class CollectError(Exception):
-    pass
 
 
 def rejected_message(n: int, path: str) -> str:
@@ -42,31 +39,24 @@ def read_blocks(
     good: list[list[str]] = []
     bad: list[tuple[str, str]] = []
     for table in read:
-        rows = table.rows if table.columns == columns else _widen(table, columns)
-        for row in rows:
-            if row[-4]:  # BlockTable.error
-                bad.append((row[0], row[-4]))
+        for row in table.rows:
+            if table.error(row):
+                bad.append((table.path(row), table.error(row)))
             else:
-                good.append(row)
+                good.append(
+                    row if table.columns == columns else table.widened(row, columns)
+                )
     if len(good) + len(bad) != expected:
         raise CollectError(
             f"the block tables list {len(good) + len(bad)} images but the plan has"
             f" {expected}; run the workflow again to re-process the blocks"
         )
-    good.sort(key=lambda row: row[0])
+    good.sort(key=tables.BlockTable.path)
     bad.sort()
     names = ["path", *columns]
     by_column = list(zip(*good, strict=True)) or [()] * len(names)
     data = {name: list(values) for name, values in zip(names, by_column, strict=False)}
     return tables.StatsTable.from_columns(data), bad
-
-
-def _widen(table: tables.BlockTable, columns: list[str]) -> list[list[str]]:
-    rows = []
-    for row in table.rows:
-        values = table.values(row)
-        rows.append([row[0], *(values.get(c, "") for c in columns), *row[-4:]])
-    return rows
 
 
 def write(stats: tables.StatsTable, rejected, stats_out: str, rejected_out: str):

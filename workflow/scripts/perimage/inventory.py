@@ -14,13 +14,10 @@ import stat
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from .errors import InputError
 from .layout import encode
 
-DEFAULT_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
-
-
-class InputError(Exception):
-    """The input folder cannot be used; the message says why."""
+__all__ = ["Image", "InputError", "Inventory", "Skipped", "scan", "select"]
 
 
 class Image(NamedTuple):
@@ -59,7 +56,7 @@ def check_input_dir(input_dir: str) -> None:
         raise InputError(f"input_dir {input_dir!r} cannot be read (permission denied)")
 
 
-def scan(input_dir: str, extensions=DEFAULT_EXTENSIONS) -> Inventory:
+def scan(input_dir: str, extensions) -> Inventory:
     """List every image below ``input_dir``, sorted by relative path.
 
     Hidden files and folders (names starting with a dot), files with other

@@ -12,6 +12,8 @@ import socket
 import sys
 import time
 
+from .errors import PerImageError
+
 FORMAT = "%(asctime)s %(levelname)s %(message)s"
 # Failures of the file system the outputs go to, not of the code: one line.
 STORAGE_ERRORS = {
@@ -25,9 +27,10 @@ STORAGE_ERRORS = {
 
 
 @contextlib.contextmanager
-def job_log(path: str, *expected: type[BaseException]):
-    """Log to ``path``; an ``expected`` error ends the job with its message
-    (one line, no traceback), anything else with the full traceback."""
+def job_log(path: str):
+    """Log to ``path``; the engine's own errors (``PerImageError``) and
+    storage failures end the job with one line, anything else with the full
+    traceback."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     to_file = logging.FileHandler(path, mode="w", encoding="utf-8")
@@ -44,7 +47,7 @@ def job_log(path: str, *expected: type[BaseException]):
     try:
         yield job
         job.info("finished in %.2f s", time.perf_counter() - start)
-    except expected as e:
+    except PerImageError as e:
         root.error("%s", e)
         sys.exit(1)
     except OSError as e:

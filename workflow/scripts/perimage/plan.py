@@ -19,7 +19,7 @@ import logging
 import os
 from dataclasses import dataclass
 
-from . import atomic, chunking, inventory, layout, tables
+from . import atomic, chunking, inventory, layout, results, tables
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +120,6 @@ class PlanFolder:
             _, rows = tables.read_rows(fh)
         return {block: int(n) for block, n in rows}
 
-    def blocks(self) -> list[str]:
-        return list(self.sizes())
-
     def manifest(self, block: str) -> dict:
         return read_manifest(self.manifest_path(block))
 
@@ -137,6 +134,25 @@ def read_manifest(path: str) -> dict:
         return json.load(fh)
 
 
+@dataclass
+class Plan:
+    """What the checkpoint planned: the selection, the blocks, and for each
+    block the older tables it may reuse rows from."""
+
+    selection: Selection
+    blocks: dict[str, list[str]]
+    reuse: dict[str, list[str]]
+
+    def tables_in_use(self) -> set[str]:
+        """The blocks whose tables the plan refers to."""
+        return set(self.blocks) | {
+            old for names in self.reuse.values() for old in names
+        }
+
+    def found(self) -> set[str]:
+        return {im.path for im in self.selection.inventory.images}
+
+
 def make_plan(
     input_dir: str,
     plan_dir: str,
@@ -144,10 +160,8 @@ def make_plan(
     block_size: int,
     expected_digest: str | None = None,
     **select,
-) -> dict[str, list[str]]:
-    """The checkpoint's work: plan the blocks, write the plan, and tidy
-    results/: outputs of images that are gone, and tables of blocks that no
-    longer exist and hold nothing a new block can reuse."""
+) -> Plan:
+    """The checkpoint's work: plan the blocks and write the plan."""
     selection = Selection.scan(input_dir, **select)
     if expected_digest and selection.digest(block_size) != expected_digest:
         raise inventory.InputError(
@@ -155,8 +169,8 @@ def make_plan(
             " was planning; run it again"
         )
     blocks = chunking.assign([im.path for im in selection.selected], block_size)
-    reuse = reusable_tables(blocks)
-    PlanFolder(plan_dir).write(selection, blocks, reuse)
+    plan = Plan(selection, blocks, reusable_tables(blocks))
+    PlanFolder(plan_dir).write(selection, blocks, plan.reuse)
     c = selection.counts(len(blocks))
     log.info(
         "%d images found below %s, %d selected, %d other files skipped;"
@@ -168,27 +182,7 @@ def make_plan(
         c["blocks"],
         block_size,
     )
-    keep = set(blocks) | {old for names in reuse.values() for old in names}
-    dropped = remove_tables(keep)
-    removed = prune_outputs({im.path for im in selection.inventory.images})
-    if dropped or removed:
-        log.info(
-            "removed %d tables of former blocks and %d outputs of images"
-            " no longer in %s",
-            dropped,
-            removed,
-            input_dir,
-        )
-    return blocks
-
-
-def existing_tables() -> list[str]:
-    """Names of the blocks that have a table in results/blocks/."""
-    try:
-        names = os.listdir(layout.TABLES)
-    except FileNotFoundError:
-        return []
-    return [n[: -len(".tsv")] for n in names if n.endswith(".tsv")]
+    return plan
 
 
 def reusable_tables(blocks: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -196,7 +190,7 @@ def reusable_tables(blocks: dict[str, list[str]]) -> dict[str, list[str]]:
     images: those of former blocks (after a change of block_size), and for a
     block without a table of its own, its neighbours' in path order (a new
     boundary image splits a block, and the images after it form a new one)."""
-    existing = set(existing_tables())
+    existing = set(results.existing_tables())
     candidates = existing - set(blocks)
     missing = [name for name in blocks if name not in existing]
     if missing:
@@ -208,78 +202,12 @@ def reusable_tables(blocks: dict[str, list[str]]) -> dict[str, list[str]]:
             candidates.update(n for n in around if n in existing)
     owners: dict[str, str] = {}
     for name in sorted(candidates):
-        table = tables.BlockTable.read_if_valid(layout.table_path(name))
+        table = tables.BlockTable.read_if_valid(results.table_path(name))
         for row in table.rows if table else ():
-            owners.setdefault(row[0], name)
+            owners.setdefault(table.path(row), name)
     reuse = {}
     for name, members in blocks.items():
         sources = sorted({owners[p] for p in members if p in owners} - {name})
         if sources:
             reuse[name] = sources
     return reuse
-
-
-def remove_tables(keep: set[str]) -> int:
-    removed = 0
-    for name in existing_tables():
-        if name not in keep:
-            table = layout.table_path(name)
-            os.remove(table)
-            lock = lock_path(table)
-            if os.path.exists(lock):
-                os.remove(lock)
-            removed += 1
-    return removed
-
-
-def lock_path(table: str) -> str:
-    folder, name = os.path.split(table)
-    return os.path.join(folder, f".{name}.lock")
-
-
-def output_roots() -> list[str]:
-    """The folders below results/ that hold per-image outputs."""
-    try:
-        names = sorted(os.listdir(layout.RESULTS))
-    except FileNotFoundError:
-        return []
-    roots = [
-        os.path.join(layout.RESULTS, n)
-        for n in names
-        if n not in layout.RESERVED and os.path.isdir(os.path.join(layout.RESULTS, n))
-    ]
-    return [*roots, layout.RECORDS]
-
-
-def prune_outputs(current: set[str]) -> int:
-    """Remove per-image outputs whose image is gone, and leftovers of
-    interrupted writes, so that nothing under results/ looks current when it
-    is not. Images left out by ``include`` or ``limit`` keep their outputs."""
-    keep = {layout.stem(p) for p in current}
-    removed = 0
-    for root in output_roots():
-        for folder, _subfolders, files in os.walk(root, topdown=False):
-            below = os.path.relpath(folder, root)
-            prefix = "" if below == "." else below + "/"
-            for name in files:
-                stem, _ = os.path.splitext(name)
-                if name.startswith(".") or prefix + stem not in keep:
-                    os.remove(os.path.join(folder, name))
-                    removed += 1
-            if folder != root and not os.listdir(folder):
-                os.rmdir(folder)
-    return removed
-
-
-def progress_message(plan: PlanFolder, block: str) -> str:
-    """The overall progress, in images, after ``block`` is done: from the
-    block sizes the plan wrote and one listing of the block tables (not a
-    read of each)."""
-    sizes = plan.sizes()
-    tables_done = set(existing_tables())
-    done = [b for b in sizes if b in tables_done]
-    images, total = sum(sizes[b] for b in done), sum(sizes.values())
-    return (
-        f"{images} of {total} images done ({100 * images / total:.0f}%),"
-        f" {len(done)} of {len(sizes)} blocks, after block {block}"
-    )

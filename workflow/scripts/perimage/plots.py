@@ -8,6 +8,7 @@ import os
 import numpy as np
 
 from . import plan, tables
+from .figures import figure_path
 from .layout import class_of
 from .svgplot import Box, Chart, colour, message, rows_height
 
@@ -63,6 +64,14 @@ def distribution_by_class(
         if box is not None:
             chart.box(i, box, colour(i) + "99")
     chart.save(path)
+
+
+def draw_columns(stats, folder: str, *, settings: dict, input_dir: str) -> None:
+    """Any analysis's figures unless it says otherwise: one box plot per
+    class of each numeric column, ``columns/<column>.svg``."""
+    groups = ByClass(stats)
+    for column in stats.numeric_columns():
+        distribution_by_class(groups, column, figure_path(folder, f"columns/{column}"))
 
 
 def read_block_runtimes(benchmarks: list[str], sizes_tsv: str) -> list[dict]:

@@ -6,7 +6,8 @@ and makes the image's row of the block table. A bad image becomes a row with
 the reason; what happens then is the caller's ``on_error``.
 
 When a block runs again, most of its images usually need no work: an image
-whose row (in the block's previous table, or in a former block's) was made by
+whose row (in the block's previous table, a former block's, or a per-image
+target's record) was made by
 the same code and settings, from a source of the same size and modification
 time, and whose outputs are on disk with the sizes recorded, keeps that row.
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from . import atomic, decode, layout, png, tables
+from . import atomic, decode, layout, png, results, tables
 from .analysis import Analysis
 from .errors import BlockError, Rejected
 
@@ -61,14 +62,14 @@ class Outcome:
     detail: str = ""  # the traceback, for the log
 
     def row(self, columns: list[str]) -> list[str]:
-        return [
+        return tables.BlockTable.make_row(
             self.path,
-            *(self.values.get(c, "") for c in columns),
+            [self.values.get(c, "") for c in columns],
             self.error,
             self.source,
-            str(self.pixels) if self.pixels else "",
-            tables.BlockTable.encode_outputs(self.outputs),
-        ]
+            self.pixels,
+            self.outputs,
+        )
 
 
 class Worker:
@@ -124,8 +125,8 @@ class Worker:
                     outcome.values[column] if isinstance(value, Image.Image) else value
                 )
             data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-            self._write(layout.record_path(relpath), data, relpath)
-            outcome.outputs[layout.RECORD] = len(data)
+            self._write(results.record_path(relpath), data, relpath)
+            outcome.outputs[results.RECORD] = len(data)
         return outcome
 
     def _save(self, name: str, image: Image.Image, relpath: str, outcome) -> str:
@@ -138,7 +139,7 @@ class Worker:
                 f"analysis {self.analysis.name} returned the image {name!r} in"
                 f" mode {image.mode}, which cannot be saved as PNG: {e}"
             ) from None
-        path = layout.image_path(name, relpath)
+        path = results.image_path(name, relpath)
         self._write(path, data, relpath)
         outcome.outputs[name] = len(data)
         return path
@@ -158,7 +159,7 @@ class Worker:
 
     def forget(self, relpath: str, kinds) -> None:
         """Remove outputs an image had: it is rejected now."""
-        for path in layout.output_paths(kinds, relpath):
+        for path in results.output_paths(kinds, relpath):
             try:
                 os.remove(path)
             except FileNotFoundError:
@@ -176,7 +177,7 @@ class Previous:
         for path in paths:
             table = tables.BlockTable.read_if_valid(path)
             for row in table.rows if table else ():
-                self.rows.setdefault(row[0], (table, row))
+                self.rows.setdefault(table.path(row), (table, row))
                 self.kinds.update(table.outputs(row))
 
     def reuse(self, relpath: str, settings: Settings) -> Outcome | None:
@@ -268,7 +269,9 @@ def run_block(
     start, cpu_start = time.perf_counter(), _cpu_seconds()
     total = len(members)
     with exclusive(table_path, name):
-        previous = Previous([table_path, *reuse_from])
+        # what per-image targets made first: newer than any block's row
+        targets = results.target_records()
+        previous = Previous([*targets, table_path, *reuse_from])
         outcomes: dict[str, Outcome] = {}
         todo = []
         for relpath in members:
@@ -288,12 +291,12 @@ def run_block(
             len(todo),
             workers,
         )
-        results = _outcomes(todo, settings, workers)
-        worker = next(results)
+        made = _outcomes(todo, settings, workers)
+        worker = next(made)
         rejected = failed = 0
         first_failure = None
         kinds = set(previous.kinds)  # of outputs a rejected image may have had
-        for relpath, outcome in zip(todo, results, strict=True):
+        for relpath, outcome in zip(todo, made, strict=True):
             outcomes[relpath] = outcome
             kinds.update(outcome.outputs)
             if outcome.error:
@@ -329,6 +332,14 @@ def run_block(
         table.rows = [o.row(columns) for o in rows]
         with atomic.open_text(table_path) as fh:
             table.write(fh)
+        # the block's table holds those images' rows now
+        members_set = set(members)
+        for path in targets:
+            record = tables.BlockTable.read_if_valid(path)
+            if record is None or all(
+                record.path(r) in members_set for r in record.rows
+            ):
+                results.remove_file(path)
     processed = len(todo)
     result = BlockResult(
         total,
@@ -364,14 +375,46 @@ def run_block(
     return result
 
 
-def run_image(relpath: str, settings: Settings) -> Outcome:
+def run_image(relpath: str, settings: Settings, *, record: bool = True) -> Outcome:
     """One image, as its block would process it; a rejection is an error
-    here, since the outputs asked for cannot be made."""
+    here, since the outputs asked for cannot be made. With ``record``, the
+    image's row is kept as a one-row table (``results.target_record_path``),
+    so that its block reuses it and the workflow knows the files it wrote."""
     worker = Worker(settings)
     outcome = worker.process(relpath)
     if outcome.error:
         worker.forget(relpath, set(outcome.outputs))
         raise BlockError(f"{layout.printable(relpath)}: {outcome.error}")
+    if record:
+        columns = list(outcome.values)
+        table = tables.BlockTable(columns, settings.version, "")
+        table.rows = [outcome.row(columns)]
+        path = results.target_record_path(relpath)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with atomic.open_text(path) as fh:
+            table.write(fh)
+    return outcome
+
+
+def run_target(target: str, relpath: str, config: dict, version: str, max_pixels):
+    """A per-image target's job: the image's outputs, ``target`` among them."""
+    records = config["write_records"] or target.startswith(results.RECORDS)
+    settings = Settings(
+        config["input_dir"],
+        config["analysis"],
+        version,
+        save_images=True,
+        write_records=records,
+        max_pixels=max_pixels,
+    )
+    # its block reuses the row only when it wrote what the block would
+    record = config["save_images"] and records == config["write_records"]
+    outcome = run_image(relpath, settings, record=record)
+    if not os.path.exists(target):
+        raise BlockError(
+            f"analysis {config['analysis']} saves no {target}: its images are"
+            f" {', '.join(outcome.outputs) or 'none'}"
+        )
     return outcome
 
 
@@ -388,9 +431,8 @@ def exclusive(table_path: str, name: str):
     writing this block's outputs (killing snakemake does not kill its jobs);
     this one waits for it rather than write the same files at the same time.
     The kernel drops the lock when its holder dies, however it dies."""
-    folder, table = os.path.split(table_path)
-    os.makedirs(folder or ".", exist_ok=True)
-    with open(os.path.join(folder, f".{table}.lock"), "a") as fh:
+    os.makedirs(os.path.dirname(table_path) or ".", exist_ok=True)
+    with open(results.lock_path(table_path), "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

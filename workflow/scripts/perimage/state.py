@@ -23,7 +23,7 @@ import os
 import sys
 from functools import cache
 
-from . import analysis, codeversion, inventory, layout, tables
+from . import analysis, codeversion, figures, inventory, layout, tables
 from .plan import Selection
 
 # Libraries whose version can change an image's pixels or numbers.
@@ -120,6 +120,20 @@ class State:
     def code_version(self, script: str) -> str:
         path = os.path.join(self.scripts_dir, script)
         return codeversion.digest(codeversion.source_files(path, [self.scripts_dir]))
+
+    @cache  # noqa: B019
+    def report(self) -> figures.Report:
+        return analysis.Spec.parse(self.config["analysis"]).report()
+
+    def figures_code_version(self, script: str) -> str:
+        """The figures' script, the modules it imports, and the module that
+        draws the analysis's figures (named by its report, not imported)."""
+        path = os.path.join(self.scripts_dir, os.path.basename(script))
+        files = codeversion.source_files(path, [self.scripts_dir])
+        module = self.report().draw.partition(":")[0]
+        for found, package in codeversion.locate(module, [self.scripts_dir])[-1:]:
+            files += codeversion.source_files(found, [self.scripts_dir], package)
+        return codeversion.digest(sorted(set(files)))
 
     @cache  # noqa: B019
     def image_sources(self) -> dict[str, str]:

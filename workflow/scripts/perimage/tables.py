@@ -1,4 +1,4 @@
-"""Every table the workflow writes, each described once, with its one reader.
+"""Every table the workflow writes, each described once: its writer and reader.
 
 All are tab-separated with a header row; a cell holding a tab, newline or
 quote is quoted as in CSV. Numbers are written so that they read back
@@ -21,7 +21,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
-from . import layout
+from . import results
 
 BLOCK_MAGIC = "#perimage-block-table"
 # The engine's own columns of a block table, after the analysis's: why the
@@ -80,7 +80,24 @@ class BlockTable:
     def header(self) -> list[str]:
         return ["path", *self.columns, *ENGINE_COLUMNS]
 
-    # A row is [path, *values, error, source, pixels, outputs].
+    # A row is [path, *values, error, source, pixels, outputs]: these
+    # methods are the only code that knows the positions.
+    @staticmethod
+    def make_row(
+        path: str,
+        values: list[str],
+        error: str,
+        source: str,
+        pixels: int,
+        outputs: dict[str, int],
+    ) -> list[str]:
+        encoded = ",".join(f"{kind}={size}" for kind, size in outputs.items())
+        return [path, *values, error, source, str(pixels) if pixels else "", encoded]
+
+    @staticmethod
+    def path(row: list[str]) -> str:
+        return row[0]
+
     @staticmethod
     def error(row: list[str]) -> str:
         return row[-4]
@@ -110,7 +127,7 @@ class BlockTable:
         for item in row[-1].split(","):
             kind, _, size = item.rpartition("=")
             column = self._column_index.get(kind)
-            path = row[column] if column else layout.record_path(row[0])
+            path = row[column] if column else results.record_path(self.path(row))
             files.append((path, int(size)))
         return files
 
@@ -118,12 +135,14 @@ class BlockTable:
     def _column_index(self) -> dict[str, int]:
         return {c: i + 1 for i, c in enumerate(self.columns)}
 
-    @staticmethod
-    def encode_outputs(outputs: dict[str, int]) -> str:
-        return ",".join(f"{kind}={size}" for kind, size in outputs.items())
-
     def values(self, row: list[str]) -> dict[str, str]:
         return dict(zip(self.columns, row[1:-4], strict=True))
+
+    def widened(self, row: list[str], columns: list[str]) -> list[str]:
+        """The row with ``columns`` (a superset of the table's) as its values."""
+        values = self.values(row)
+        engine = row[-4:]
+        return [self.path(row), *(values.get(c, "") for c in columns), *engine]
 
     def write(self, fh) -> None:
         meta = {"version": self.version, "state": self.state}
@@ -189,16 +208,6 @@ class StatsTable:
             if values and all(_is_number(v) for v in values):
                 found.append(column)
         return found
-
-    @classmethod
-    def read(cls, path: str) -> StatsTable:
-        with _open(path) as fh:
-            header, rows = read_rows(fh)
-        return cls(header, rows)
-
-    @staticmethod
-    def write(path_or_fh, columns: list[str], rows) -> int:
-        return write_rows(path_or_fh, ["path", *columns], rows)
 
 
 def _is_number(text: str) -> bool:

@@ -1,0 +1,157 @@
+"""The results/ folder on disk: where every output lives, what the workflow
+may remove, and its locks. The one owner of that knowledge.
+
+Per-image outputs mirror the input tree. The image ``Forest/Forest_1.jpg``
+gets ``results/<image name>/Forest/Forest_1.jpg.png`` for each image its
+analysis saves (the brightness survey saves ``greyscale``), and, when records
+are asked for, ``results/stats/Forest/Forest_1.jpg.json``.
+
+The workflow removes only what it recorded writing: the outputs a block table
+(or a per-image target's record) lists, tables of former blocks, and its own
+locks and records. A file it has no record of is never touched, wherever it
+is below results/: other rules (a module's user's own) write there too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+from .layout import stem
+
+log = logging.getLogger(__name__)
+
+RESULTS = "results"
+TABLES = f"{RESULTS}/blocks"
+PLAN = f"{RESULTS}/plan"
+RECORDS = f"{RESULTS}/stats"
+# What a per-image target made, until its block takes the row over.
+TARGETS = f"{RESULTS}/targets"
+# The top-level folders the workflow's own rules write (besides one folder
+# per image an analysis saves): no analysis may save images under them.
+FOLDERS = (
+    "blocks",
+    "galleries",
+    "plan",
+    "plots",
+    "report",
+    "stats",
+    "summary",
+    "targets",
+)
+# The top-level files the aggregate rules write.
+FILES = ("stats.tsv", "rejected.tsv")
+IMAGE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+RECORD = ":record"  # the output kind of a per-image record (not an image name)
+
+
+def image_path(image_name: str, relpath: str) -> str:
+    return f"{RESULTS}/{image_name}/{stem(relpath)}.png"
+
+
+def record_path(relpath: str) -> str:
+    return f"{RECORDS}/{stem(relpath)}.json"
+
+
+def output_paths(kinds, relpath: str) -> list[str]:
+    """The files of ``kinds`` (image names, or ``RECORD``) for one image."""
+    return [
+        record_path(relpath) if kind == RECORD else image_path(kind, relpath)
+        for kind in kinds
+    ]
+
+
+def table_path(block: str) -> str:
+    return f"{TABLES}/{block}.tsv"
+
+
+def target_record_path(relpath: str) -> str:
+    return f"{TARGETS}/{stem(relpath)}.tsv"
+
+
+def lock_path(table: str) -> str:
+    """The lock a block job holds while it writes (``runner.exclusive``)."""
+    folder, name = os.path.split(table)
+    return os.path.join(folder, f".{name}.lock")
+
+
+def check_image_name(name: str) -> None:
+    """An analysis names the images it saves; each name is a folder below
+    results/."""
+    if not isinstance(name, str) or not IMAGE_NAME.fullmatch(name):
+        raise ValueError(
+            f"image name {name!r} must start with a letter and hold only letters,"
+            " digits, '_' and '-' (it becomes a folder below results/)"
+        )
+    if name in FOLDERS:
+        raise ValueError(
+            f"image name {name!r} is taken by the workflow's own results/{name}/"
+        )
+
+
+def existing_tables() -> list[str]:
+    """Names of the blocks that have a table in results/blocks/."""
+    try:
+        names = os.listdir(TABLES)
+    except FileNotFoundError:
+        return []
+    return [n[: -len(".tsv")] for n in names if n.endswith(".tsv")]
+
+
+def target_records() -> list[str]:
+    """The per-image targets' records, as paths."""
+    found = []
+    for folder, _, files in os.walk(TARGETS):
+        found += [os.path.join(folder, n) for n in files if n.endswith(".tsv")]
+    return sorted(found)
+
+
+def remove_file(path: str) -> bool:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def remove_outputs(table, keep: set[str]) -> int:
+    """Remove the recorded outputs of the table's images that are not in
+    ``keep`` (image paths); returns how many files went."""
+    removed = 0
+    for row in table.rows:
+        if table.path(row) not in keep:
+            for path, _ in table.output_files(row):
+                removed += remove_file(path)
+    return removed
+
+
+def tidy(found: set[str], keep_tables: set[str]) -> tuple[int, int]:
+    """After a new plan: remove the outputs recorded for images no longer
+    found below input_dir, and the tables of former blocks not in
+    ``keep_tables`` (those a new block may still reuse rows from are kept).
+    Images left out by ``include`` or ``limit`` are still found: their
+    outputs stay. Returns (tables removed, outputs removed)."""
+    from . import tables  # it imports this module for the outputs' paths
+
+    dropped = removed = 0
+    for name in existing_tables():
+        path = table_path(name)
+        table = tables.BlockTable.read_if_valid(path)
+        if table is not None:
+            removed += remove_outputs(table, found)
+        if name not in keep_tables:
+            os.remove(path)
+            remove_file(lock_path(path))
+            dropped += 1
+    for path in target_records():
+        table = tables.BlockTable.read_if_valid(path)
+        if table is None or not all(table.path(r) in found for r in table.rows):
+            removed += remove_outputs(table, found) if table else 0
+            os.remove(path)
+    return dropped, removed
+
+
+def is_known_top_level(name: str, image_names) -> bool:
+    """Whether ``name``, directly below results/, is the workflow's own."""
+    return name in FOLDERS or name in FILES or name in image_names
