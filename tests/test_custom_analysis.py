@@ -52,6 +52,9 @@ def test_a_user_analysis_gives_its_columns_for_every_image(custom_project):
 
 
 def test_its_report_items_are_one_plot_per_numeric_column(custom_project):
+    """Where README says they are: results/plots/columns/<column>.svg."""
+    readme = (REPO / "README.md").read_text()
+    assert "`results/plots/columns/<column>.svg`" in readme
     p = custom_project
     plots = sorted(f.name for f in (p.results / "plots" / "columns").glob("*.svg"))
     assert plots == ["max.svg", "mean.svg", "min.svg"]

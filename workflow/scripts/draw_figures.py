@@ -3,7 +3,7 @@ block run times."""
 
 import os
 
-from perimage import collect, figures
+from perimage import collect, figures, results
 from perimage.analysis import Spec
 from perimage.joblog import job_log
 from perimage.plan import PlanFolder
@@ -13,17 +13,14 @@ sm = snakemake
 with job_log(sm.log[0]) as log:
     expected = PlanFolder.of_file(sm.input.counts).counts()["selected"]
     stats, _ = collect.read_blocks(list(sm.input.tables), expected)
-    folder = sm.output.figures
-    os.makedirs(folder, exist_ok=True)
-    report = Spec.parse(sm.config["analysis"]).report()
-    # input_dir is not a param: moving the data must not re-draw
-    draw = report.drawer()
-    draw(
-        stats,
-        folder,
-        settings=dict(sm.params.settings),
-        input_dir=sm.config["input_dir"],
-    )
     runtimes = read_block_runtimes(list(sm.input.benchmarks), sm.input.sizes)
-    block_runtimes(runtimes, figures.figure_path(folder, figures.RUNTIMES))
-    log.info("drew %s's figures in %s", sm.config["analysis"], folder)
+    draw = Spec.parse(sm.config["analysis"]).report().drawer()
+    # galleries read the images' own outputs, which only the workdir has
+    with results.in_workdir(sm.output.figures) as (folder,):
+        os.makedirs(folder, exist_ok=True)
+        # input_dir is not a param: moving the data must not re-draw
+        draw(
+            stats, folder, settings=sm.params.settings, input_dir=sm.config["input_dir"]
+        )
+        block_runtimes(runtimes, figures.figure_path(folder, figures.RUNTIMES))
+    log.info("drew the figures of %s in %s", sm.config["analysis"], folder)

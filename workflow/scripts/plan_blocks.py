@@ -7,10 +7,10 @@ from perimage.plan import make_plan
 
 sm = snakemake
 cfg = sm.config
-with job_log(sm.log[0]) as log:
+with job_log(sm.log[0]) as log, results.in_workdir(sm.output.plan) as (out,):
     plan = make_plan(
         cfg["input_dir"],
-        sm.output.plan,
+        out,
         block_size=cfg["block_size"],
         expected_digest=sm.params.digest,
         extensions=cfg["extensions"],

@@ -1,15 +1,14 @@
 """One block job: the analysis on every image of the block's manifest."""
 
-from perimage import blockjob, runner
+from perimage import blockjob, results, runner
 from perimage.joblog import job_log
 
 sm = snakemake
 cfg = sm.config
-with job_log(sm.log.log):
+declared = [sm.input.manifest, sm.output.table, sm.log.figures]
+with job_log(sm.log.log), results.in_workdir(*declared) as paths:
     blockjob.run(
-        sm.input.manifest,
-        sm.output.table,
-        sm.log.figures,
+        *paths,
         sm.wildcards.block,
         # input_dir and progress_every are read from the config, not params:
         # moving the data or logging more often must not re-run the block.

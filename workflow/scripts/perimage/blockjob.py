@@ -23,6 +23,7 @@ def run(manifest_path: str, table_path: str, figures_path: str, block: str, **op
         table_path,
         reuse_from=[results.table_path(b) for b in manifest["reuse"]],
         name=f"block {block}",
+        home=results.table_path(block),
         **options,
     )
     figures = {

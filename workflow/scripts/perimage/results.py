@@ -14,6 +14,7 @@ is below results/: other rules (a module's user's own) write there too.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -32,7 +33,6 @@ TARGETS = f"{RESULTS}/targets"
 # per image an analysis saves): no analysis may save images under them.
 FOLDERS = (
     "blocks",
-    "galleries",
     "plan",
     "plots",
     "report",
@@ -150,6 +150,30 @@ def tidy(found: set[str], keep_tables: set[str]) -> tuple[int, int]:
             removed += remove_outputs(table, found) if table else 0
             os.remove(path)
     return dropped, removed
+
+
+# Set by the workflow where Snakemake parses it: the working directory.
+WORKDIR_VARIABLE = "PERIMAGE_WORKDIR"
+
+
+@contextlib.contextmanager
+def in_workdir(*declared: str):
+    """Run in the workflow's working directory, also when Snakemake runs the
+    job in a shadow directory (a rule's ``shadow:``): the files of single
+    images (the images, their outputs, the tables they are reused from) are
+    not declared, one job per block rather than per image, so they are only
+    there. Yields the ``declared`` inputs and outputs as absolute paths."""
+    absolute = [os.path.abspath(path) for path in declared]
+    workdir = os.environ.get(WORKDIR_VARIABLE)
+    here = os.getcwd()
+    if not workdir or os.path.realpath(workdir) == os.path.realpath(here):
+        yield absolute
+        return
+    os.chdir(workdir)
+    try:
+        yield absolute
+    finally:
+        os.chdir(here)
 
 
 def is_known_top_level(name: str, image_names) -> bool:

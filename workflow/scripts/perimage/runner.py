@@ -262,16 +262,21 @@ def run_block(
     workers: int = 1,
     progress_every: int = 1000,
     name: str = "block",
+    home: str | None = None,
 ) -> BlockResult:
     """Process ``members`` (paths relative to ``settings.input_dir``) and write
     the block table to ``table_path``. With ``on_error="fail"`` the first bad
-    image stops the block with ``BlockError`` and no table is written."""
+    image stops the block with ``BlockError`` and no table is written.
+    ``home`` is where the block's table stays between runs, if not at
+    ``table_path`` (a job in a shadow directory): its rows are reused, and
+    its lock held."""
     start, cpu_start = time.perf_counter(), _cpu_seconds()
     total = len(members)
-    with exclusive(table_path, name):
+    home = home or table_path
+    with exclusive(home, name):
         # what per-image targets made first: newer than any block's row
         targets = results.target_records()
-        previous = Previous([*targets, table_path, *reuse_from])
+        previous = Previous([*targets, home, *reuse_from])
         outcomes: dict[str, Outcome] = {}
         todo = []
         for relpath in members:

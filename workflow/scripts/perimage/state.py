@@ -130,9 +130,11 @@ class State:
         draws the analysis's figures (named by its report, not imported)."""
         path = os.path.join(self.scripts_dir, os.path.basename(script))
         files = codeversion.source_files(path, [self.scripts_dir])
+        spec = analysis.Spec.parse(self.config["analysis"])
+        roots = [self.scripts_dir, *([os.path.dirname(spec.file)] if spec.file else [])]
         module = self.report().draw.partition(":")[0]
-        for found, package in codeversion.locate(module, [self.scripts_dir])[-1:]:
-            files += codeversion.source_files(found, [self.scripts_dir], package)
+        for found, package in codeversion.locate(module, roots)[-1:]:
+            files += codeversion.source_files(found, roots, package)
         return codeversion.digest(sorted(set(files)))
 
     @cache  # noqa: B019
