@@ -118,19 +118,17 @@ class Workflow:
         return snakemake(self.root, *args)
 
     def blocks(self) -> list[dict]:
-        """Per block: images, job seconds and CPU (Snakemake's benchmark),
-        the job's end (its log), its CPU per processed image (its log)."""
+        """Per block: images, the job's seconds, CPU and peak memory
+        (Snakemake's benchmark), and the block's own figures as its job
+        wrote them to logs/process_block/<block>.json: when its work started
+        and finished (epoch seconds), images processed, CPU of its work."""
         plan = PlanFolder(str(self.root / "results" / "plan"))
-        sizes = plan.sizes()
         found = []
-        for name, images in sizes.items():
-            bench = self.root / "logs" / "benchmarks" / "process_block" / f"{name}.tsv"
-            with open(bench, newline="") as fh:
-                header, rows = tables.read_rows(fh)
-            row = dict(zip(header, rows[-1], strict=True))
-            log = (self.root / "logs" / "process_block" / f"{name}.log").read_text()
-            end = _log_time(log.splitlines()[-1])
-            m = re.search(r"\((\d+) processed.* ([\d.]+) s CPU \(", log)
+        for name, images in plan.sizes().items():
+            row = self.benchmark("process_block", name)
+            figures = json.loads(
+                (self.root / "logs" / "process_block" / f"{name}.json").read_text()
+            )
             found.append(
                 {
                     "block": name,
@@ -138,12 +136,26 @@ class Workflow:
                     "seconds": float(row["s"]),
                     "cpu": float(row["cpu_time"]),
                     "max_rss": float(row["max_rss"]),
-                    "end": end,
-                    "processed": int(m[1]),
-                    "inner_cpu": float(m[2]),
+                    "start": figures["started"],
+                    "end": figures["finished"],
+                    "processed": figures["processed"],
+                    "inner_cpu": figures["cpu_seconds"],
                 }
             )
         return found
+
+    def benchmark(self, rule: str, name: str = "") -> dict:
+        """The last row of a job's Snakemake benchmark file, by column, and
+        the file's modification time (``mtime``: Snakemake writes it as soon
+        as the job's process has ended)."""
+        folder = self.root / "logs" / "benchmarks"
+        path = folder / rule / f"{name}.tsv" if name else folder / f"{rule}.tsv"
+        with open(path, newline="") as fh:
+            header, rows = tables.read_rows(fh)
+        return {
+            **dict(zip(header, rows[-1], strict=True)),
+            "mtime": path.stat().st_mtime,
+        }
 
     def per_image_files(self) -> int:
         """Files below results/ that belong to one image each."""
@@ -168,13 +180,6 @@ class Workflow:
 
     def snakemake_files(self) -> int:
         return sum(len(files) for _, _, files in os.walk(self.root / ".snakemake"))
-
-
-def _log_time(line: str) -> float:
-    return (
-        time.mktime(time.strptime(line[:19], "%Y-%m-%d %H:%M:%S"))
-        + int(line[20:23]) / 1000
-    )
 
 
 def reference(kind: str, data: Path, out: Path, cores: int) -> dict:
@@ -325,9 +330,7 @@ def measure_place(args, where: str, record) -> dict:
             settle()
             res = wf.run()
             blocks = wf.blocks()
-            phase = max(b["end"] for b in blocks) - min(
-                b["end"] - b["seconds"] for b in blocks
-            )
+            phase = max(b["end"] for b in blocks) - min(b["start"] for b in blocks)
             processed = sum(b["processed"] for b in blocks)
             record(
                 where,
@@ -340,7 +343,9 @@ def measure_place(args, where: str, record) -> dict:
                 block_phase=phase,
                 serial=res["seconds"] - phase,
                 block_cpu=sum(b["cpu"] for b in blocks),
-                us_per_image=sum(b["inner_cpu"] for b in blocks) / processed * 1e6,
+                us_per_image=sum(b["inner_cpu"] for b in blocks)
+                / max(processed, 1)
+                * 1e6,
                 **{
                     f"model_{c}": model(res["seconds"] - phase, blocks, c)
                     for c in MODEL_CORES
