@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
 import generate  # noqa: E402
 import references  # noqa: E402
-from perimage import state, tables  # noqa: E402
+from perimage import results, state, tables  # noqa: E402
 from perimage.plan import PlanFolder  # noqa: E402
 
 WORKFLOW_FILES = ["Snakefile", "workflow", "config", "profiles"]
@@ -158,14 +158,17 @@ class Workflow:
         }
 
     def per_image_files(self) -> int:
-        """Files below results/ that belong to one image each."""
-        shared = {"plan", "blocks", "plots", "galleries", "summary", "report"}
-        return sum(
-            len(files)
-            for folder, _, files in os.walk(self.root / "results")
-            if not shared & set(Path(folder).relative_to(self.root).parts)
-            and Path(folder) != self.root / "results"
-        )
+        """Files below results/ that belong to one image each: those in the
+        folders of the images an analysis saves, and the per-image records
+        (``perimage.results`` owns the layout)."""
+        top = self.root / "results"
+        folders = [
+            entry
+            for entry in top.iterdir()
+            if entry.is_dir() and entry.name not in results.FOLDERS
+        ]
+        folders.append(self.root / results.RECORDS)
+        return sum(len(files) for folder in folders for _, _, files in os.walk(folder))
 
     def accounted(self) -> tuple[int, int, int]:
         """Images in results/stats.tsv, in results/rejected.tsv, and found."""
@@ -244,16 +247,30 @@ def metadata_operations(wf: Workflow) -> tuple[int, int] | None:
                 continue
             if call[1] in ("openat", "open") and "O_CREAT" not in line:
                 continue
-            # the first path the call names: under results/greyscale/ it is
-            # an image's output (or its temporary name); folders are the run's
+            # the first path the call names: in a per-image folder it is an
+            # image's output (or its temporary name); folders are the run's
             first = re.search(r'"((?:[^"\\]|\\.)*)"', line)
-            if first and "results/greyscale/" in first[1] and "mkdir" not in call[1]:
+            if first and per_image_output(first[1], wf.root) and "mkdir" not in call[1]:
                 per_image += 1
             else:
                 other += 1
     trace.unlink()
     shutil.rmtree(wf.root)
     return per_image, other
+
+
+def per_image_output(path: str, root: Path) -> bool:
+    """Whether ``path`` (as a process of the run in ``root`` names it) is a
+    per-image output: below results/<folder>/ for a folder that is not one
+    of the workflow's own, or a per-image record."""
+    root = os.path.realpath(root)
+    full = os.path.normpath(os.path.join(root, path))
+    if not full.startswith(f"{root}{os.sep}"):
+        return False
+    parts = Path(full).relative_to(root).parts
+    if len(parts) < 3 or parts[0] != results.RESULTS:
+        return False
+    return parts[1] not in results.FOLDERS or "/".join(parts[:2]) == results.RECORDS
 
 
 def machine() -> dict:
