@@ -84,16 +84,17 @@ def timed(cmd: list, cwd: Path) -> tuple[float, float, str]:
 
 def snakemake(root: Path, *args: str) -> dict:
     """Run snakemake in ``root`` through peak_rss.py: times, peak memory of
-    the main process, jobs."""
+    the main process and the largest of the processes it waited for, jobs."""
     rss_file = root / ".peak_rss"
     cmd = [sys.executable, str(HERE / "peak_rss.py"), str(rss_file), *args]
     wall, cpu, out = timed(cmd, root)
-    rss_kb, main_cpu = rss_file.read_text().split()
+    rss_kb, main_cpu, child_rss_kb = rss_file.read_text().split()
     return {
         "seconds": wall,
         "cpu_seconds": cpu,
         "main_cpu_seconds": float(main_cpu),
         "rss_mb": int(rss_kb) / 1024,
+        "child_rss_mb": int(child_rss_kb) / 1024,
         "jobs": len(re.findall(r"^(?:local)?(?:rule|checkpoint) \w+:$", out, re.M)),
         "nothing_to_do": "Nothing to be done" in out,
     }
@@ -356,6 +357,7 @@ def measure_place(args, where: str, record) -> dict:
                 seconds=res["seconds"],
                 cpu_seconds=res["cpu_seconds"],
                 rss_mb=res["rss_mb"],
+                child_rss_mb=res["child_rss_mb"],
                 jobs=res["jobs"],
                 block_phase=phase,
                 serial=res["seconds"] - phase,
@@ -393,7 +395,14 @@ def measure_place(args, where: str, record) -> dict:
             record(where, "trivial no-op", r, seconds=res["seconds"])
             res = wf.run()
             assert res["nothing_to_do"], "a run after a complete run did something"
-            record(where, "no-op run", r, seconds=res["seconds"], rss_mb=res["rss_mb"])
+            record(
+                where,
+                "no-op run",
+                r,
+                seconds=res["seconds"],
+                rss_mb=res["rss_mb"],
+                child_rss_mb=res["child_rss_mb"],
+            )
             res = wf.run("-n")
             assert res["nothing_to_do"], "a dry run after a complete run found work"
             record(where, "dry run", r, seconds=res["seconds"], rss_mb=res["rss_mb"])
@@ -655,6 +664,13 @@ def summarise(raw, found, args) -> list[tuple]:
             "peak memory, main snakemake process: full run / no-op",
             f"{med(raw, where, 'full run', 'rss_mb'):.0f} MB /"
             f" {med(raw, where, 'no-op run', 'rss_mb'):.0f} MB",
+        )
+        row(
+            where,
+            "peak memory, largest process snakemake started and waited for:"
+            " full run / no-op",
+            f"{med(raw, where, 'full run', 'child_rss_mb'):.0f} MB /"
+            f" {med(raw, where, 'no-op run', 'child_rss_mb'):.0f} MB",
         )
         blocks = f["blocks"]
         largest = max(blocks, key=lambda b: b["images"])
