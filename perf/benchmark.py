@@ -7,12 +7,18 @@ On a generated EuroSAT-like tree (perf/generate.py; --scale 1 is 27,000
 images, 10 is 270,000, 37 is 999,000), for each place the files live
 (``memory``: a tmpfs, /dev/shm; ``disk``: perf/runs/), this measures,
 alternating and each time in a new folder: the workflow's full run, the
-minimal loop and the equal-work loop (perf/references.py). Then, in the last
-workflow folder: runs with nothing to do and dry runs, alternating with
-Snakemake's own trivial no-op (one rule, its output present); a run after one
-image changed; a statistics-only run. In memory it also counts the file
-creations and renames of one full run (strace), and times one Python process
-per image on a sample.
+minimal loop and the equal-work loop (perf/references.py). From each full
+run's job files (the blocks' figures in logs/process_block/<block>.json,
+Snakemake's benchmark files in logs/benchmarks/) it takes the block phase, the
+CPU per image and the run's timeline: start-up, plan job, block phase,
+summarise and draw_figures, exit. Then, in the last workflow folder: runs
+with nothing to do and dry runs, alternating with Snakemake's own trivial
+no-op (one rule, its output present) and with the scan of input_dir alone
+(perimage.plan.Selection.scan in a new Python process); a run after one image
+changed; a statistics-only run. Peak memory is that of the main snakemake
+process and the largest of the processes it waited for (perf/peak_rss.py).
+In memory it also counts the file creations and renames of one full run
+(strace), and times one Python process per image on a sample.
 
 Every ratio compares measurements of the same run; the table gives the
 median of all repeats and every repeat. Results go to
@@ -39,6 +45,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -52,6 +60,25 @@ from perimage.plan import PlanFolder  # noqa: E402
 WORKFLOW_FILES = ["Snakefile", "workflow", "config", "profiles"]
 MEMORY_ROOT = Path("/dev/shm/perimage-bench")
 MODEL_CORES = (16, 64)
+# the jobs after the blocks, side by side
+AGGREGATES = ("summarise", "draw_figures")
+# the rows of the timeline of a full run: (key, what)
+PHASES = (
+    ("start-up", "start-up (snakemake start until the plan job starts)"),
+    ("plan", "plan job (plan_blocks)"),
+    ("blocks", "block phase (first block's start to last one's end)"),
+    ("summarise", "summarise job"),
+    ("draw_figures", "draw_figures job"),
+    ("exit", "exit (last job's end until snakemake exits)"),
+)
+SCAN = (
+    "import sys, time\n"
+    "sys.path.insert(0, sys.argv[1])\n"
+    "from perimage.plan import Selection\n"
+    "start = time.perf_counter()\n"
+    "Selection.scan(sys.argv[2], extensions=sys.argv[3:])\n"
+    "print(time.perf_counter() - start)\n"
+)
 TRIVIAL = (
     'rule all:\n    output:\n        "out.txt"\n    shell:\n        "touch {output}"\n'
 )
@@ -87,7 +114,9 @@ def snakemake(root: Path, *args: str) -> dict:
     the main process and the largest of the processes it waited for, jobs."""
     rss_file = root / ".peak_rss"
     cmd = [sys.executable, str(HERE / "peak_rss.py"), str(rss_file), *args]
+    started = time.time()  # the clock the jobs' times are on, for the timeline
     wall, cpu, out = timed(cmd, root)
+    ended = time.time()
     rss_kb, main_cpu, child_rss_kb = rss_file.read_text().split()
     return {
         "seconds": wall,
@@ -95,6 +124,8 @@ def snakemake(root: Path, *args: str) -> dict:
         "main_cpu_seconds": float(main_cpu),
         "rss_mb": int(rss_kb) / 1024,
         "child_rss_mb": int(child_rss_kb) / 1024,
+        "started": started,
+        "ended": ended,
         "jobs": len(re.findall(r"^(?:local)?(?:rule|checkpoint) \w+:$", out, re.M)),
         "nothing_to_do": "Nothing to be done" in out,
     }
@@ -137,6 +168,7 @@ class Workflow:
                     "seconds": float(row["s"]),
                     "cpu": float(row["cpu_time"]),
                     "max_rss": float(row["max_rss"]),
+                    "job_end": row["mtime"],
                     "start": figures["started"],
                     "end": figures["finished"],
                     "processed": figures["processed"],
@@ -144,6 +176,34 @@ class Workflow:
                 }
             )
         return found
+
+    def timeline(self, res: dict, blocks: list[dict]) -> dict:
+        """The phases of the run ``res`` (this folder's last), as (start,
+        end) in seconds since the benchmark started the command: start-up
+        until the plan job starts; the plan job, summarise and draw_figures
+        from their benchmark files (end: the file's modification time; start:
+        that minus the job's seconds); the block phase from the blocks'
+        figures; exit from the last job's end until the command returned."""
+        zero = res["started"]
+        jobs = {}
+        for rule in ("plan_blocks", *AGGREGATES):
+            row = self.benchmark(rule)
+            jobs[rule] = (row["mtime"] - float(row["s"]), row["mtime"])
+        last = max(
+            *(end for _, end in jobs.values()),
+            *(b["end"] for b in blocks),
+            *(b["job_end"] for b in blocks),
+        )
+        phases = {
+            "start-up": (zero, jobs["plan_blocks"][0]),
+            "plan": jobs["plan_blocks"],
+            "blocks": (min(b["start"] for b in blocks), max(b["end"] for b in blocks)),
+            **{rule: jobs[rule] for rule in AGGREGATES},
+            "exit": (last, res["ended"]),
+        }
+        return {
+            name: (start - zero, end - zero) for name, (start, end) in phases.items()
+        }
 
     def benchmark(self, rule: str, name: str = "") -> dict:
         """The last row of a job's Snakemake benchmark file, by column, and
@@ -193,6 +253,19 @@ def reference(kind: str, data: Path, out: Path, cores: int) -> dict:
     inner = json.loads(text.strip().splitlines()[-1])
     shutil.rmtree(out)  # at a million images every copy counts, in memory
     return {"seconds": wall, "cpu_seconds": cpu, "serial": wall - inner["map"]}
+
+
+def scan_seconds(data: Path) -> float:
+    """Seconds of ``perimage.plan.Selection.scan`` alone over ``data``, with
+    the default extensions, in a new Python process (its start-up and imports
+    not counted): the part of every Snakemake start that looks at the
+    images."""
+    extensions = yaml.safe_load((REPO / "config" / "config.yaml").read_text())[
+        "extensions"
+    ]
+    scripts = str(REPO / "workflow" / "scripts")
+    cmd = [sys.executable, "-c", SCAN, scripts, str(data), *extensions]
+    return float(timed(cmd, REPO)[2].split()[-1])
 
 
 def trivial_noop(root: Path) -> dict:
@@ -350,6 +423,7 @@ def measure_place(args, where: str, record) -> dict:
             blocks = wf.blocks()
             phase = max(b["end"] for b in blocks) - min(b["start"] for b in blocks)
             processed = sum(b["processed"] for b in blocks)
+            phases = wf.timeline(res, blocks)
             record(
                 where,
                 "full run",
@@ -368,6 +442,11 @@ def measure_place(args, where: str, record) -> dict:
                 **{
                     f"model_{c}": model(res["seconds"] - phase, blocks, c)
                     for c in MODEL_CORES
+                },
+                **{
+                    f"{key}_{edge}": phases[key][i]
+                    for key, _ in PHASES
+                    for i, edge in enumerate(("start", "end"))
                 },
             )
             for kind in ("minimal", "equal"):
@@ -393,6 +472,7 @@ def measure_place(args, where: str, record) -> dict:
             settle()
             res = trivial_noop(work / "trivial")
             record(where, "trivial no-op", r, seconds=res["seconds"])
+            record(where, "scan", r, seconds=scan_seconds(data))
             res = wf.run()
             assert res["nothing_to_do"], "a run after a complete run did something"
             record(
@@ -595,6 +675,23 @@ def summarise(raw, found, args) -> list[tuple]:
             f"{med(raw, where, 'full run', 'block_phase'):.2f} s",
             repeats(raw, where, "full run", "block_phase"),
         )
+        for key, what in PHASES:
+            starts = values(raw, where, "full run", f"{key}_start")
+            ends = values(raw, where, "full run", f"{key}_end")
+            lengths = [end - start for start, end in zip(starts, ends, strict=True)]
+            row(
+                where,
+                f"timeline of a full run: {what}",
+                f"{statistics.median(lengths):.2f} s, from"
+                f" {statistics.median(starts):.2f} to {statistics.median(ends):.2f} s",
+                ", ".join(f"{x:.2f}" for x in lengths),
+            )
+        row(
+            where,
+            "scan of input_dir alone (Selection.scan, in a new Python process)",
+            f"{med(raw, where, 'scan'):.2f} s",
+            repeats(raw, where, "scan"),
+        )
         per_image = med(raw, where, "full run", "us_per_image")
         row(
             where,
@@ -755,6 +852,8 @@ def write_outputs(out: Path, raw, rows, info, found, args) -> None:
 
 
 def plot(raw, path: Path, n: int, cores: int) -> None:
+    """Median seconds of each measure as bars from zero; below them, the
+    phases of a full run as bars from their median start to median end."""
     from perimage.svgplot import Chart, colour
 
     measures = [
@@ -766,27 +865,44 @@ def plot(raw, path: Path, n: int, cores: int) -> None:
         "no-op run",
         "dry run",
         "trivial no-op",
+        "scan",
+    ]
+    labels = [
+        *("scan of input_dir" if m == "scan" else m for m in measures),
+        *(f"full run: {key}" for key, _ in PHASES),
     ]
     places = sorted({r["where"] for r in raw})
     chart = Chart(
         820,
-        110 + 44 * len(measures),
-        f"{n:,} images, {cores} cores: median seconds",
-        left=150,
+        110 + 44 * len(labels),
+        f"{n:,} images, {cores} cores: median seconds; below, a full run's phases",
+        left=170,
         right=120,
     )
-    chart.rows = measures
+    chart.rows = labels
     top = max(med(raw, w, m) for w in places for m in measures if values(raw, w, m))
     chart.xlim = (0, top * 1.1)
-    chart.x_axis("seconds (median of the repeats)")
+    chart.x_axis("seconds (median of the repeats; phases from the run's start)")
     chart.row_labels()
     for j, where in enumerate(places):
-        for i, measure in enumerate(measures):
-            if not values(raw, where, measure):
-                continue
+        bars = [
+            (i, 0.0, med(raw, where, measure))
+            for i, measure in enumerate(measures)
+            if values(raw, where, measure)
+        ]
+        if values(raw, where, "full run"):
+            bars += [
+                (
+                    len(measures) + k,
+                    med(raw, where, "full run", f"{key}_start"),
+                    med(raw, where, "full run", f"{key}_end"),
+                )
+                for k, (key, _) in enumerate(PHASES)
+            ]
+        for i, start, end in bars:
             y = chart.row_centre(i) + (j - 0.5) * chart.row_height * 0.4
-            x = float(chart.x(med(raw, where, measure)))
-            chart.rect(chart.x0, y - 7, x - chart.x0, 14, colour(j), stroke="none")
+            x0, x1 = float(chart.x(start)), float(chart.x(end))
+            chart.rect(x0, y - 7, x1 - x0, 14, colour(j), stroke="none")
     chart.legend([(where, colour(j)) for j, where in enumerate(places)])
     chart.save(str(path))
 
