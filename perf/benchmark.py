@@ -62,6 +62,29 @@ MEMORY_ROOT = Path("/dev/shm/perimage-bench")
 MODEL_CORES = (16, 64)
 # the jobs after the blocks, side by side
 AGGREGATES = ("summarise", "draw_figures")
+# The issue's goals at about 270,000 and 1,000,000 images (those at 27,000
+# compare with the same run's trivial no-op and minimal loop): seconds of the
+# serial part of a full run, of a no-op, of a dry run and of a run after one
+# image changed; MB of peak memory in a no-op; modelled 64 cores, workflow /
+# minimal loop.
+GOALS = {
+    "270k": {
+        "serial": 4,
+        "no-op run": 3,
+        "dry run": 3,
+        "one image changed": 4,
+        "rss_mb": 250,
+        "model_64": 1.5,
+    },
+    "1m": {
+        "serial": 10,
+        "no-op run": 6,
+        "dry run": 6,
+        "one image changed": 10,
+        "rss_mb": 500,
+        "model_64": 1.3,
+    },
+}
 # the rows of the timeline of a full run: (key, what)
 PHASES = (
     ("start-up", "start-up (snakemake start until the plan job starts)"),
@@ -616,10 +639,26 @@ def summarise(raw, found, args) -> list[tuple]:
     rows = []
     n = next(iter(found.values()))["images"]
     at_27k = 25_000 <= n <= 30_000
+    # the goals at about 270,000 and 1,000,000 images
+    big = GOALS.get(
+        "270k" if 250_000 <= n <= 300_000 else "1m" if n >= 900_000 else "", {}
+    )
+
+    def at_most(key, value, unit=" s"):
+        """(target, met) of a goal of ``big``; empty when it is none here."""
+        if key not in big:
+            return "", None
+        return f"at most {big[key]:g}{unit}", value <= big[key]
 
     def row(where, measure, value, each="", target="", ok=None):
         met = "" if ok is None else ("yes" if ok else "NO")
         rows.append((where, measure, value, each, target, met))
+
+    def no_op_memory(where, key):
+        """The no-op's memory goal, for its main process and, so that work
+        moved into a child process cannot hide, for the largest child."""
+        target, ok = at_most("rss_mb", med(raw, where, "no-op run", key), " MB")
+        return (f"no-op {target}" if target else "", ok)
 
     for where, f in found.items():
         full, minimal, equal = (
@@ -666,8 +705,14 @@ def summarise(raw, found, args) -> list[tuple]:
             "serial seconds of a full run (all but the block phase)",
             f"{serial:.2f} s",
             repeats(raw, where, "full run", "serial"),
-            f"at most trivial no-op + 1.5 s = {trivial + 1.5:.2f} s" if at_27k else "",
-            serial <= trivial + 1.5 if at_27k else None,
+            *(
+                (
+                    f"at most trivial no-op + 1.5 s = {trivial + 1.5:.2f} s",
+                    serial <= trivial + 1.5,
+                )
+                if at_27k
+                else at_most("serial", serial)
+            ),
         )
         row(
             where,
@@ -698,8 +743,8 @@ def summarise(raw, found, args) -> list[tuple]:
             "CPU per processed image inside the block jobs",
             f"{per_image:.0f} us",
             repeats(raw, where, "full run", "us_per_image", "{:.0f}"),
-            "at most 200 us",
-            per_image <= 200,
+            "at most 200 us" if at_27k else "",
+            per_image <= 200 if at_27k else None,
         )
         for c in MODEL_CORES:
             wf_model = ratios(raw, where, "full run", "minimal loop", f"model_{c}")
@@ -710,8 +755,7 @@ def summarise(raw, found, args) -> list[tuple]:
                 f" {med(raw, where, 'minimal loop', f'model_{c}'):.2f} s ="
                 f" {statistics.median(wf_model):.2f}x",
                 ", ".join(f"{x:.2f}x" for x in wf_model),
-                "at most 1.5x",
-                statistics.median(wf_model) <= 1.5,
+                *at_most(f"model_{c}", statistics.median(wf_model), "x"),
             )
         row(
             where,
@@ -726,14 +770,8 @@ def summarise(raw, found, args) -> list[tuple]:
                     f"at most trivial + 0.6 s = {trivial + 0.6:.2f} s",
                     value <= trivial + 0.6,
                 )
-            elif 250_000 <= n <= 300_000:
-                target, ok = "at most 4 s", value <= 4
-            elif n >= 900_000:
-                rss = med(raw, where, measure, "rss_mb")
-                target = f"at most 12 s, main process under 1 GB ({rss:.0f} MB)"
-                ok = value <= 12 and rss < 1024
             else:
-                target, ok = "", None
+                target, ok = at_most(measure, value)
             row(
                 where,
                 measure,
@@ -749,6 +787,7 @@ def summarise(raw, found, args) -> list[tuple]:
             "one image changed, then a run",
             f"{statistics.median(changed):.2f} s, {statistics.median(jobs):.0f} jobs",
             repeats(raw, where, "one image changed"),
+            *at_most("one image changed", statistics.median(changed)),
         )
         row(
             where,
@@ -761,6 +800,8 @@ def summarise(raw, found, args) -> list[tuple]:
             "peak memory, main snakemake process: full run / no-op",
             f"{med(raw, where, 'full run', 'rss_mb'):.0f} MB /"
             f" {med(raw, where, 'no-op run', 'rss_mb'):.0f} MB",
+            "",
+            *no_op_memory(where, "rss_mb"),
         )
         row(
             where,
@@ -768,6 +809,8 @@ def summarise(raw, found, args) -> list[tuple]:
             " full run / no-op",
             f"{med(raw, where, 'full run', 'child_rss_mb'):.0f} MB /"
             f" {med(raw, where, 'no-op run', 'child_rss_mb'):.0f} MB",
+            "",
+            *no_op_memory(where, "child_rss_mb"),
         )
         blocks = f["blocks"]
         largest = max(blocks, key=lambda b: b["images"])
@@ -782,8 +825,8 @@ def summarise(raw, found, args) -> list[tuple]:
             "files written per image",
             f"{f['files_per_image']:.2f}",
             "",
-            "1",
-            f["files_per_image"] <= 1,
+            "1" if at_27k else "",
+            f["files_per_image"] <= 1 if at_27k else None,
         )
         if "metadata" in f:
             ops = f["metadata"]
@@ -795,8 +838,8 @@ def summarise(raw, found, args) -> list[tuple]:
                 if ops is None
                 else f"{ops[0] / n:.2f}; plus {ops[1]:,} ({ops[1] / n:.3f} per image)",
                 "",
-                "at most 2",
-                None if ops is None else ops[0] / n <= 2,
+                "at most 2" if at_27k else "",
+                None if ops is None or not at_27k else ops[0] / n <= 2,
             )
         good, bad, total = f["accounted"]
         row(
