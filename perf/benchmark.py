@@ -943,7 +943,8 @@ def plot(raw, path: Path, n: int, cores: int) -> None:
                 for k, (key, _) in enumerate(PHASES)
             ]
         for i, start, end in bars:
-            y = chart.row_centre(i) + (j - 0.5) * chart.row_height * 0.4
+            shift = j - (len(places) - 1) / 2  # one place: on the row's centre
+            y = chart.row_centre(i) + shift * chart.row_height * 0.4
             x0, x1 = float(chart.x(start)), float(chart.x(end))
             chart.rect(x0, y - 7, x1 - x0, 14, colour(j), stroke="none")
     chart.legend([(where, colour(j)) for j, where in enumerate(places)])
