@@ -1,9 +1,17 @@
-"""Run Snakemake in this process and record this process's peak memory.
+"""Run Snakemake in this process and record the peak memory of it and of
+the processes it started.
 
     python perf/peak_rss.py OUT_FILE [snakemake arguments]
 
-Writes the peak resident set size of the main Snakemake process (not of its
-jobs) in kilobytes, and its CPU seconds, to OUT_FILE when Snakemake exits.
+Writes, when Snakemake exits, to OUT_FILE: the peak resident set size of the
+main Snakemake process (not of its jobs) in kilobytes, its CPU seconds, and
+the largest peak resident set size in kilobytes of any process it started
+and waited for (its jobs, and their own children that were waited for; 0
+when there were none), so that work moved into a child process cannot hide
+its memory. Linux counts a child's memory from the fork, before it runs its
+own program: every child's peak is at least what Snakemake held when it
+started that child, so this figure is never below the main process's memory
+at its last fork.
 """
 
 import atexit
@@ -13,8 +21,12 @@ import sys
 
 def _report(path: str) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(path, "w") as fh:
-        fh.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime:.3f}\n")
+        fh.write(
+            f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime:.3f}"
+            f" {children.ru_maxrss}\n"
+        )
 
 
 if __name__ == "__main__":
