@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from array import array
 
 import pytest
 from perimage import inventory
@@ -25,7 +26,7 @@ def test_extensions_in_any_case_and_other_files_skipped(tmp_path):
     touch(tmp_path, "b/.hidden.jpg")
     touch(tmp_path, ".cache/q.jpg")
     inv = inventory.scan(str(tmp_path), EXTENSIONS)
-    assert [im.path for im in inv.images] == [
+    assert inv.paths == [
         "a/x.jpg",
         "a/y.JPEG",
         "b/deep/er/w.TIF",
@@ -42,8 +43,8 @@ def test_extensions_in_any_case_and_other_files_skipped(tmp_path):
 def test_same_name_in_different_folders_are_different_images(tmp_path):
     touch(tmp_path, "Forest/1.jpg", b"one")
     touch(tmp_path, "River/1.jpg", b"three")
-    images = inventory.scan(str(tmp_path), EXTENSIONS).images
-    assert [(im.path, im.size) for im in images] == [
+    found = inventory.scan(str(tmp_path), EXTENSIONS)
+    assert list(zip(found.paths, found.sizes, strict=True)) == [
         ("Forest/1.jpg", 3),
         ("River/1.jpg", 5),
     ]
@@ -56,7 +57,7 @@ def test_links(tmp_path):
     os.symlink(tmp_path / "real", tmp_path / "linked-folder")
     os.symlink(tmp_path / "loop.jpg", tmp_path / "loop.jpg")
     inv = inventory.scan(str(tmp_path), EXTENSIONS)
-    sizes = {im.path: im.size for im in inv.images}
+    sizes = dict(zip(inv.paths, inv.sizes, strict=True))
     assert sizes == {"real/a.jpg": 1, "link.jpg": 1, "broken.jpg": -1, "loop.jpg": -1}
     assert dict(inv.skipped) == {"linked-folder": "link to a folder (not followed)"}
 
@@ -69,23 +70,44 @@ def test_missing_and_non_folder_input(tmp_path):
         inventory.scan(str(tmp_path / "file.jpg"), EXTENSIONS)
 
 
+def listing(*images) -> inventory.Listing:
+    paths, sizes, mtimes = zip(*images, strict=True)
+    return inventory.Listing(list(paths), array("q", sizes), array("q", mtimes))
+
+
 def test_select_by_pattern_then_limit():
-    images = [inventory.Image(p, 1, 1) for p in ["A/1.jpg", "A/2.jpg", "B/1.jpg"]]
-    assert inventory.select(images) == images
-    assert [i.path for i in inventory.select(images, ["B/*"])] == ["B/1.jpg"]
-    assert [i.path for i in inventory.select(images, ["*/1.jpg"], 1)] == ["A/1.jpg"]
-    assert [i.path for i in inventory.select(images, limit=2)] == ["A/1.jpg", "A/2.jpg"]
+    images = listing(("A/1.jpg", 1, 1), ("A/2.jpg", 2, 2), ("B/1.jpg", 3, 3))
+    assert images.select() is images
+    assert images.select(["B/*"]).paths == ["B/1.jpg"]
+    assert list(images.select(["B/*"]).sizes) == [3]
+    assert images.select(["*/1.jpg"], 1).paths == ["A/1.jpg"]
+    assert images.select(limit=2).paths == ["A/1.jpg", "A/2.jpg"]
 
 
-def test_fingerprint_follows_size_and_time_not_order_of_calls():
-    a = [inventory.Image("x.jpg", 10, 5), inventory.Image("y.jpg", 3, 7)]
-    assert inventory.fingerprint(a) == inventory.fingerprint(list(a))
-    assert inventory.fingerprint(a) != inventory.fingerprint(
-        [a[0], inventory.Image("y.jpg", 3, 8)]
-    )
-    assert inventory.fingerprint(a) != inventory.fingerprint(
-        [a[0], inventory.Image("y.jpg", 4, 7)]
-    )
+def test_fingerprint_follows_size_time_and_names():
+    a = listing(("x.jpg", 10, 5), ("y.jpg", 3, 7))
+    assert a.fingerprint() == listing(("x.jpg", 10, 5), ("y.jpg", 3, 7)).fingerprint()
+    for other in (
+        listing(("x.jpg", 10, 5), ("y.jpg", 3, 8)),
+        listing(("x.jpg", 10, 5), ("y.jpg", 4, 7)),
+        listing(("x.jpg", 10, 5), ("z.jpg", 3, 7)),
+    ):
+        assert a.fingerprint() != other.fingerprint()
+    # a slice is the fingerprint of those images alone
+    assert a.fingerprint(1, 2) == listing(("y.jpg", 3, 7)).fingerprint()
+
+
+def test_a_listing_is_in_path_order_with_or_without_stat(tmp_path):
+    """Paths sort as text ("a-b.jpg" and "a.b.jpg" before "a/..."), folder by
+    folder, and the listing without stat has the same names."""
+    for rel in ["a/z.jpg", "a-b.jpg", "a.b.jpg", "a/b/c.jpg", "ab.jpg", "a0.jpg"]:
+        touch(tmp_path, rel)
+    with_stat = inventory.scan(str(tmp_path), EXTENSIONS)
+    assert with_stat.paths == sorted(with_stat.paths)
+    names = inventory.scan(str(tmp_path), EXTENSIONS, with_stat=False)
+    assert names.paths == with_stat.paths and not len(names.sizes)
+    files = inventory.stat_files(str(tmp_path), with_stat.paths)
+    assert files.fingerprint() == with_stat.fingerprint()
 
 
 def test_extensions_are_normalised():
@@ -96,7 +118,7 @@ def test_pipes_and_devices_are_not_images(tmp_path):
     os.mkfifo(tmp_path / "pipe.jpg")  # reading it would wait for ever
     touch(tmp_path, "real.jpg")
     inv = inventory.scan(str(tmp_path), EXTENSIONS)
-    assert [im.path for im in inv.images] == ["real.jpg"]
+    assert inv.paths == ["real.jpg"]
     assert dict(inv.skipped) == {"pipe.jpg": "not a regular file"}
 
 

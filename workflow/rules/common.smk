@@ -47,10 +47,10 @@ wildcard_constraints:
 
 
 # A bad input_dir or analysis is reported here, before any job starts. (Jobs
-# that Slurm runs parse this file again; they do not scan input_dir.)
+# that Slurm runs parse this file again; they do not list input_dir.)
 if workflow.is_main_process:
     try:
-        STATE.selection()
+        STATE.start_looking()
         STATE.process_version()
     except (inventory.InputError, AnalysisError) as e:
         raise WorkflowError(str(e)) from None
@@ -72,27 +72,21 @@ def get_plan_sizes():
     return get_plan().sizes()
 
 
-@cache
-def get_block_members(block):
-    return get_plan().manifest(block)["images"]
-
-
 def get_block_manifest(wildcards):
     return get_plan().manifest_path(wildcards.block)
 
 
 def get_block_sources(wildcards):
-    """A digest of the block's images' sizes and modification times: a
+    """A fingerprint of the block's images' sizes and modification times: a
     changed image re-runs its block (params trigger) without Snakemake
     tracking every image file itself."""
-    members = get_block_members(wildcards.block)
-    return STATE.block_sources(members, scanned=workflow.is_main_process)
+    return STATE.block_sources(wildcards.block, get_plan(), workflow.is_main_process)
 
 
 def get_block_state(wildcards):
     """Changes when an output that the block's table lists is missing or
     damaged, so that the block runs again and makes it."""
-    return STATE.block_state(results.table_path(wildcards.block))
+    return STATE.block_state(wildcards.block, workflow.is_main_process)
 
 
 def get_block_threads(wildcards):

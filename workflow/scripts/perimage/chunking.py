@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+
 from .layout import encode
 
 BLOCK_NAME = r"[0-9a-f]{12}"
@@ -31,30 +33,36 @@ def hashes(path: str) -> tuple[int, int]:
 
 
 def assign(paths: list[str], block_size: int) -> dict[str, list[str]]:
-    """Map block names to their image paths; ``paths`` must be sorted."""
+    """Map block names to their image paths, in path order; ``paths`` must
+    be sorted. (The hashes are computed once and held as arrays: at a million
+    images, an object per image would cost seconds.)"""
     if block_size < 1:
         raise ValueError("block_size must be at least 1")
-    segments: list[list[tuple[str, int, int]]] = []
-    for path in paths:
-        first, second = hashes(path)
-        item = (path, first, second)
-        if first % block_size == 0 or not segments:
-            segments.append([item])
-        else:
-            segments[-1].append(item)
+    if not paths:
+        return {}
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(encode(p), digest_size=16).digest() for p in paths])
+    both = np.frombuffer(digests, dtype=">u8").reshape(-1, 2)
+    first, second = both[:, 0], both[:, 1]
+    starts = np.flatnonzero(first % np.uint64(block_size) == 0).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    ends = [*starts[1:], len(paths)]
     blocks: dict[str, list[str]] = {}
-    for segment in segments:
-        for piece in _split(segment, 2 * block_size):
-            name = f"{piece[0][1]:016x}"[:12]
+    for start, end in zip(starts, ends, strict=True):
+        for a, b in _split(second, start, end, 2 * block_size):
+            name = f"{int(first[a]):016x}"[:12]
             if name in blocks:  # a 48-bit collision between two first images
                 raise RuntimeError(f"two blocks would share the name {name}")
-            blocks[name] = [path for path, _, _ in piece]
+            blocks[name] = paths[a:b]
     return blocks
 
 
-def _split(items: list, max_size: int) -> list[list]:
-    if len(items) <= max_size:
-        return [items]
-    quarter = len(items) // 4  # halves of at least a quarter each
-    cut = min(range(quarter, len(items) - quarter), key=lambda i: items[i][2])
-    return _split(items[:cut], max_size) + _split(items[cut:], max_size)
+def _split(second: np.ndarray, start: int, end: int, max_size: int) -> list:
+    """``start:end`` as pieces of at most ``max_size``, cut where ``second``
+    is smallest in the middle half (the first such image on a tie)."""
+    if end - start <= max_size:
+        return [(start, end)]
+    quarter = (end - start) // 4  # halves of at least a quarter each
+    cut = start + quarter + int(np.argmin(second[start + quarter : end - quarter]))
+    return _split(second, start, cut, max_size) + _split(second, cut, end, max_size)

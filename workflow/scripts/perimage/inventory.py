@@ -1,8 +1,11 @@
 """Find the images below an input folder.
 
-The scan is cheap (one ``stat`` per file) because the workflow runs it every
-time Snakemake starts: the listing decides whether the block plan is still
-current and which blocks hold changed images.
+The workflow lists the folder every time Snakemake starts: the listing
+decides whether the block plan is still current and which blocks hold changed
+images. At a million images every microsecond per image is a second, so a
+listing is held as columns (a list of paths, arrays of sizes and modification
+times), never as an object per image, and a listing that only needs names
+makes no ``stat`` call on a regular file.
 """
 
 from __future__ import annotations
@@ -11,23 +14,16 @@ import fnmatch
 import hashlib
 import os
 import stat
+from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .errors import InputError
 from .layout import encode
 
-__all__ = ["Image", "InputError", "Inventory", "Skipped", "scan", "select"]
+__all__ = ["InputError", "Listing", "Skipped", "scan", "stat_files"]
 
-
-class Image(NamedTuple):
-    """An image file: its path relative to the input folder, and how to tell
-    that it changed. ``size`` is -1 when the file cannot be examined (a broken
-    link, for instance); the block that owns it rejects it with the reason."""
-
-    path: str
-    size: int
-    mtime_ns: int
+UNKNOWN = -1  # size and time of a file that cannot be examined
 
 
 class Skipped(NamedTuple):
@@ -36,9 +32,53 @@ class Skipped(NamedTuple):
 
 
 @dataclass
-class Inventory:
-    images: list[Image] = field(default_factory=list)
+class Listing:
+    """Images in path order: ``paths`` relative to the input folder, and in
+    ``sizes`` and ``mtimes`` (nanoseconds) what tells that one changed
+    (``UNKNOWN`` when a file cannot be examined, a broken link for instance:
+    the block that owns it rejects it with the reason). Listed without
+    ``stat``, the arrays are empty."""
+
+    paths: list[str] = field(default_factory=list)
+    sizes: array = field(default_factory=lambda: array("q"))
+    mtimes: array = field(default_factory=lambda: array("q"))
     skipped: list[Skipped] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    @property
+    def has_stat(self) -> bool:
+        return len(self.sizes) == len(self.paths)
+
+    def select(self, patterns=(), limit: int = 0) -> Listing:
+        """The images whose path matches any of ``patterns`` (all when there
+        are none), then the first ``limit`` of them (all when 0)."""
+        if not patterns and not limit:
+            return self
+        keep = range(len(self.paths))
+        if patterns:
+            keep = [
+                i
+                for i, p in enumerate(self.paths)
+                if any(fnmatch.fnmatchcase(p, pattern) for pattern in patterns)
+            ]
+        if limit:
+            keep = keep[:limit]
+        out = Listing([self.paths[i] for i in keep], skipped=self.skipped)
+        if self.has_stat:
+            out.sizes = array("q", (self.sizes[i] for i in keep))
+            out.mtimes = array("q", (self.mtimes[i] for i in keep))
+        return out
+
+    def fingerprint(self, start: int = 0, stop: int | None = None) -> str:
+        """Of the images ``start:stop``: changes when any of them is
+        replaced, rewritten or touched, or another image takes its place."""
+        stop = len(self.paths) if stop is None else stop
+        h = hashlib.sha256(encode("\0".join(self.paths[start:stop])))
+        h.update(self.sizes[start:stop].tobytes())
+        h.update(self.mtimes[start:stop].tobytes())
+        return h.hexdigest()[:32]
 
 
 def normalise_extensions(extensions) -> tuple[str, ...]:
@@ -56,39 +96,50 @@ def check_input_dir(input_dir: str) -> None:
         raise InputError(f"input_dir {input_dir!r} cannot be read (permission denied)")
 
 
-def scan(input_dir: str, extensions) -> Inventory:
-    """List every image below ``input_dir``, sorted by relative path.
+def scan(input_dir: str, extensions, *, with_stat: bool = True) -> Listing:
+    """List every image below ``input_dir``, in path order.
 
     Hidden files and folders (names starting with a dot), files with other
     extensions and files that are not regular files (pipes, devices) are
     skipped and listed. Links to files are followed; links to folders are not
-    (they could loop, or reach outside the input folder).
+    (they could loop, or reach outside the input folder). Without
+    ``with_stat``, only the names: what is a regular file is known from the
+    folder listing itself.
     """
     check_input_dir(input_dir)
-    wanted = normalise_extensions(extensions)
-    inv = Inventory()
-    _walk(input_dir, "", wanted, inv)
-    inv.images.sort(key=_path)  # comparing paths alone is several times faster
-    inv.skipped.sort()
-    return inv
+    found = Listing()
+    _walk(input_dir, "", normalise_extensions(extensions), with_stat, found)
+    found.skipped.sort()
+    return found
 
 
-def _path(image: Image) -> str:
-    return image[0]
-
-
-def _walk(folder: str, prefix: str, wanted: tuple[str, ...], inv: Inventory) -> None:
+def _order(entry: os.DirEntry) -> str:
+    # a folder's images follow, in path order, every name that sorts before
+    # "<folder>/": so walking each folder in this order lists paths sorted
     try:
-        entries = list(os.scandir(folder))
+        return entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name
+    except OSError:
+        return entry.name
+
+
+def _walk(folder: str, prefix: str, wanted, with_stat: bool, found: Listing) -> None:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=_order)
     except OSError as e:
         where = prefix.rstrip("/") or "."
-        inv.skipped.append(Skipped(where, f"folder cannot be read: {e.strerror}"))
+        found.skipped.append(Skipped(where, f"folder cannot be read: {e.strerror}"))
         return
-    images, skipped = inv.images, inv.skipped
+    paths, sizes, mtimes, skipped = (
+        found.paths,
+        found.sizes,
+        found.mtimes,
+        found.skipped,
+    )
     for entry in entries:
         name = entry.name
         rel = prefix + name
-        if name.startswith("."):
+        if name[0] == ".":
             skipped.append(Skipped(rel, "hidden"))
             continue
         try:
@@ -96,7 +147,7 @@ def _walk(folder: str, prefix: str, wanted: tuple[str, ...], inv: Inventory) -> 
         except OSError:
             is_dir = False
         if is_dir:
-            _walk(entry.path, rel + "/", wanted, inv)
+            _walk(entry.path, rel + "/", wanted, with_stat, found)
             continue
         if not name.lower().endswith(wanted):
             if entry.is_symlink() and os.path.isdir(entry.path):
@@ -104,32 +155,36 @@ def _walk(folder: str, prefix: str, wanted: tuple[str, ...], inv: Inventory) -> 
             else:
                 skipped.append(Skipped(rel, "not an image file extension"))
             continue
+        if not with_stat and entry.is_file(follow_symlinks=False):
+            paths.append(rel)  # a regular file: the listing says so
+            continue
         try:
             st = entry.stat()
         except OSError:
-            images.append(Image(rel, -1, -1))  # its block says why
-            continue
-        if stat.S_ISREG(st.st_mode):
-            images.append(Image(rel, st.st_size, st.st_mtime_ns))
+            st = None
+        if st is None or stat.S_ISREG(st.st_mode):
+            paths.append(rel)
+            if with_stat:
+                sizes.append(st.st_size if st else UNKNOWN)
+                mtimes.append(st.st_mtime_ns if st else UNKNOWN)
         elif stat.S_ISDIR(st.st_mode):
             skipped.append(Skipped(rel, "link to a folder (not followed)"))
         else:
             skipped.append(Skipped(rel, "not a regular file"))
 
 
-def select(images: list[Image], patterns=(), limit: int = 0) -> list[Image]:
-    """Keep the images whose path matches any of ``patterns`` (all when there
-    are none), then the first ``limit`` of them (all when 0)."""
-    if patterns:
-        images = [
-            im
-            for im in images
-            if any(fnmatch.fnmatchcase(im.path, pattern) for pattern in patterns)
-        ]
-    return images[:limit] if limit else images
-
-
-def fingerprint(images) -> str:
-    """Changes when any of the images is replaced, rewritten or touched."""
-    text = "".join([f"{path}\0{size}\0{mtime_ns}\n" for path, size, mtime_ns in images])
-    return hashlib.sha256(encode(text)).hexdigest()[:32]
+def stat_files(input_dir: str, paths: list[str]) -> Listing:
+    """``paths`` as a listing, with one ``stat`` each (a job that Slurm runs
+    checks its own block's images this way, without listing the folder)."""
+    found = Listing(list(paths))
+    prefix = os.path.join(input_dir, "")
+    for path in paths:
+        try:
+            st = os.stat(prefix + path)
+        except OSError:
+            found.sizes.append(UNKNOWN)
+            found.mtimes.append(UNKNOWN)
+            continue
+        found.sizes.append(st.st_size)
+        found.mtimes.append(st.st_mtime_ns)
+    return found

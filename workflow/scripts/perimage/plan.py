@@ -1,14 +1,16 @@
 """The block plan: which images there are, and which block each belongs to.
 
-``Selection`` is what the workflow computes every time Snakemake starts (one
-``stat`` per image): its digest tells whether the written plan is current.
+``Selection`` is what the workflow computes every time Snakemake starts: its
+digest tells whether the written plan is current, and its fingerprints which
+blocks hold changed images.
 The checkpoint writes the plan to a folder, which ``PlanFolder`` owns:
 
 - ``blocks/<block>.json``: the block's images, and the older block tables
   that may hold reusable rows for them;
-- ``blocks.tsv``: each block's image count;
+- ``blocks.tsv``: the blocks in path order (each a run of the selected
+  images), with their image counts and fingerprints when planned;
 - ``skipped.tsv``: the files that are not images, with the reason;
-- ``inventory.json``: the counts.
+- ``inventory.json``: the counts, and the digest of the selection.
 """
 
 from __future__ import annotations
@@ -26,42 +28,59 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Selection:
-    """The images below ``input_dir``, and those selected for processing."""
+    """The images below ``input_dir`` (``found``), and those selected for
+    processing (``selected``: the same listing when nothing is left out)."""
 
-    inventory: inventory.Inventory
-    selected: list[inventory.Image]
+    found: inventory.Listing
+    selected: inventory.Listing
 
     @classmethod
-    def scan(cls, input_dir: str, *, extensions, patterns=(), limit=0) -> Selection:
-        inv = inventory.scan(input_dir, extensions)
-        selected = inventory.select(inv.images, patterns, limit)
-        if not selected:
-            what = "match include and limit" if inv.images else "were found"
+    def scan(
+        cls,
+        input_dir: str,
+        *,
+        extensions,
+        patterns=(),
+        limit=0,
+        with_stat: bool = True,
+    ) -> Selection:
+        found = inventory.scan(input_dir, extensions, with_stat=with_stat)
+        selected = found.select(patterns, limit)
+        if not len(selected):
+            what = "match include and limit" if len(found) else "were found"
             raise inventory.InputError(
                 f"input_dir {input_dir!r} has no images to process: none {what}"
-                f" ({len(inv.images)} images with extensions {', '.join(extensions)},"
-                f" {len(inv.skipped)} other files skipped)"
+                f" ({len(found)} images with extensions {', '.join(extensions)},"
+                f" {len(found.skipped)} other files skipped)"
             )
-        return cls(inv, selected)
+        return cls(found, selected)
 
     def digest(self, block_size: int) -> str:
         """Changes exactly when the written plan would change: the selected
         images, the block size, the skipped files, or the set of images found
         (outputs of images that are gone are removed when planning)."""
         h = hashlib.sha256(b"%d\n" % block_size)
-        for images in (self.selected, self.inventory.images):
-            text = "\0".join([im.path for im in images])
-            h.update(layout.encode(text) + b"\1")
-        h.update(json.dumps(self.inventory.skipped).encode())
+        for listing in (self.selected, self.found):
+            h.update(layout.encode("\0".join(listing.paths)) + b"\1")
+        h.update(json.dumps(self.found.skipped).encode())
         return h.hexdigest()[:32]
 
     def counts(self, blocks: int) -> dict:
         return {
-            "found": len(self.inventory.images),
+            "found": len(self.found),
             "selected": len(self.selected),
-            "skipped": len(self.inventory.skipped),
+            "skipped": len(self.found.skipped),
             "blocks": blocks,
         }
+
+    def fingerprints(self, sizes: dict[str, int]) -> dict[str, str]:
+        """Each block's fingerprint (``Listing.fingerprint``), for blocks of
+        ``sizes`` images in path order: blocks are runs of the selection."""
+        out, start = {}, 0
+        for block, n in sizes.items():
+            out[block] = self.selected.fingerprint(start, start + n)
+            start += n
+        return out
 
 
 class PlanFolder:
@@ -97,28 +116,49 @@ class PlanFolder:
     def counts_path(self) -> str:
         return self._file("inventory.json")
 
-    def write(self, selection: Selection, blocks: dict, reuse: dict) -> None:
+    def write(
+        self, selection: Selection, blocks: dict, reuse: dict, digest: str
+    ) -> None:
+        """``blocks`` in path order; ``digest``: the selection's, which tells
+        the workflow whether this plan is current."""
         os.makedirs(os.path.join(self.path, "blocks"), exist_ok=True)
         for name, members in blocks.items():
             manifest = {"images": members, "reuse": reuse.get(name, [])}
             with atomic.open_text(self.manifest_path(name)) as fh:
                 # escaped: names that are not valid UTF-8 survive the trip
                 json.dump(manifest, fh)
+        sizes = {name: len(members) for name, members in blocks.items()}
+        sources = selection.fingerprints(sizes)
         with atomic.open_text(self.sizes_path) as fh:
-            sizes = ([b, len(m)] for b, m in sorted(blocks.items()))
-            tables.write_rows(fh, ["block", "images"], sizes)
+            rows = ([b, n, sources[b]] for b, n in sizes.items())
+            tables.write_rows(fh, ["block", "images", "sources"], rows)
         with atomic.open_text(self.skipped_path) as fh:
             tables.write_reasons(
-                fh, ([layout.printable(p), r] for p, r in selection.inventory.skipped)
+                fh, ([layout.printable(p), r] for p, r in selection.found.skipped)
             )
         with atomic.open_text(self.counts_path) as fh:
-            json.dump(selection.counts(len(blocks)), fh, indent=1)
+            counts = {**selection.counts(len(blocks)), "digest": digest}
+            json.dump(counts, fh, indent=1)
 
-    def sizes(self) -> dict[str, int]:
-        """Block name -> image count, in name order."""
+    def _blocks(self) -> list[list[str]]:
         with open(self.sizes_path, encoding="utf-8", newline="") as fh:
             _, rows = tables.read_rows(fh)
-        return {block: int(n) for block, n in rows}
+        return rows
+
+    def sizes(self) -> dict[str, int]:
+        """Block name -> image count, in path order."""
+        return {row[0]: int(row[1]) for row in self._blocks()}
+
+    def sources(self) -> dict[str, str]:
+        """Block name -> the fingerprint of its images when it was planned."""
+        return {row[0]: row[2] for row in self._blocks()}
+
+    def digest(self) -> str | None:
+        """The digest of the selection planned, or None without a plan."""
+        try:
+            return self.counts().get("digest")
+        except (OSError, ValueError):
+            return None
 
     def manifest(self, block: str) -> dict:
         return read_manifest(self.manifest_path(block))
@@ -150,7 +190,7 @@ class Plan:
         }
 
     def found(self) -> set[str]:
-        return {im.path for im in self.selection.inventory.images}
+        return set(self.selection.found.paths)
 
 
 def make_plan(
@@ -163,14 +203,15 @@ def make_plan(
 ) -> Plan:
     """The checkpoint's work: plan the blocks and write the plan."""
     selection = Selection.scan(input_dir, **select)
-    if expected_digest and selection.digest(block_size) != expected_digest:
+    digest = selection.digest(block_size)
+    if expected_digest and digest != expected_digest:
         raise inventory.InputError(
             f"the images in input_dir {input_dir!r} changed while the workflow"
             " was planning; run it again"
         )
-    blocks = chunking.assign([im.path for im in selection.selected], block_size)
+    blocks = chunking.assign(selection.selected.paths, block_size)
     plan = Plan(selection, blocks, reusable_tables(blocks))
-    PlanFolder(plan_dir).write(selection, blocks, plan.reuse)
+    PlanFolder(plan_dir).write(selection, blocks, plan.reuse, digest)
     c = selection.counts(len(blocks))
     log.info(
         "%d images found below %s, %d selected, %d other files skipped;"

@@ -162,13 +162,14 @@ def in_workdir(*declared: str):
     job in a shadow directory (a rule's ``shadow:``): the files of single
     images (the images, their outputs, the tables they are reused from) are
     not declared, one job per block rather than per image, so they are only
-    there. Yields the ``declared`` inputs and outputs as absolute paths."""
-    absolute = [os.path.abspath(path) for path in declared]
+    there. Yields the ``declared`` inputs and outputs, as absolute paths
+    when it changed the directory."""
     workdir = os.environ.get(WORKDIR_VARIABLE)
     here = os.getcwd()
     if not workdir or os.path.realpath(workdir) == os.path.realpath(here):
-        yield absolute
+        yield list(declared)
         return
+    absolute = [os.path.abspath(path) for path in declared]
     os.chdir(workdir)
     try:
         yield absolute

@@ -1,30 +1,33 @@
 """What Snakemake needs to know about the files, for ``common.smk``.
 
 Everything here only looks (one ``stat`` per image and per output, one read
-per block table); nothing writes, so a dry run, a report or a lint changes no
-file. The values become params of the rules, and Snakemake's params trigger
-turns a changed value into a job to run:
+per block table, each at most once, in two processes side by side); nothing
+writes, so a dry run, a report or a lint changes no file. The values become
+params of the rules, and Snakemake's params trigger turns a changed value
+into a job to run:
 
 - the plan's digest: the checkpoint runs again when the set of images changes
   (a checkpoint whose output exists is otherwise never looked at again);
-- a block's sources: a digest of its images' sizes and modification times;
+- a block's sources: a fingerprint of its images' sizes and modification
+  times;
 - a block's state: the token its table recorded, or a new one when an output
-  the table lists is missing or has another size than recorded (deleted,
-  truncated by a crash, overwritten). The job writes the token it was given
-  into its new table, so that once repaired the value matches again;
+  the table lists is missing or has another size than recorded
+  (``outputcheck``). The job writes the token it was given into its new
+  table, so that once repaired the value matches again;
 - the code version: a digest of a script, the modules it imports and, for
   the process rules, the analysis and the libraries that decode and encode.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
+import subprocess
 import sys
 from functools import cache
 
-from . import analysis, codeversion, figures, inventory, layout, tables
-from .plan import Selection
+from . import analysis, codeversion, figures, inventory, layout, outputcheck, results
+from .plan import PlanFolder, Selection
 
 # Libraries whose version can change an image's pixels or numbers.
 LIBRARIES = ("pillow", "simplejpeg", "isal", "numpy")
@@ -37,65 +40,76 @@ class State:
         self.config = config
         self.scripts_dir = scripts_dir
 
+    def start_looking(self) -> None:
+        """Snakemake's main process, while it parses the workflow: check the
+        block tables' outputs in a process of its own (a core of its own)
+        while this one lists input_dir (``look``)."""
+        if os.path.exists(PlanFolder(results.PLAN).sizes_path):
+            env = dict(os.environ, PYTHONPATH=self.scripts_dir)
+            self._checking = subprocess.Popen(
+                [sys.executable, "-m", "perimage.outputcheck"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+            )
+        self.look()
+
     @cache  # noqa: B019 - one State per Snakemake process
-    def selection(self) -> Selection:
+    def look(self) -> tuple[str, dict[str, str] | None]:
+        """The digest of the images to plan; and, when the written plan is
+        of these very images, each planned block's fingerprint now (else
+        None: the plan runs again and records them). Nothing per image is
+        kept: at a million images that is hundreds of megabytes."""
         c = self.config
-        return Selection.scan(
+        plan = PlanFolder(results.PLAN)
+        planned = plan.digest()
+        selection = Selection.scan(
             c["input_dir"],
             extensions=c["extensions"],
             patterns=c["include"],
             limit=c["limit"],
+            # without a plan, no block's fingerprint is wanted: names will do
+            with_stat=planned is not None,
         )
+        digest = selection.digest(c["block_size"])
+        if digest != planned:
+            return digest, None
+        return digest, selection.fingerprints(plan.sizes())
 
     def plan_digest(self) -> str:
-        return self.selection().digest(self.config["block_size"])
+        return self.look()[0]
+
+    def block_sources(self, block: str, plan: PlanFolder, main: bool) -> str:
+        """A fingerprint of the block's images' sizes and modification times:
+        from the listing (Snakemake's main process), or, just planned, the
+        plan's own, or from one ``stat`` per image (a job that Slurm runs
+        parses the workflow again, without listing the folder)."""
+        if main:
+            current = self.look()[1]
+            return current[block] if current else _plan_sources(plan.path)[block]
+        members = plan.manifest(block)["images"]
+        return inventory.stat_files(self.config["input_dir"], members).fingerprint()
+
+    def block_state(self, block: str, main: bool) -> str:
+        """The block's state token (``outputcheck``): in the main process
+        from the check started with ``start_looking``."""
+        if main:
+            states = self._checked_states()
+            if block in states:
+                return states[block]
+        return outputcheck.block_state(results.table_path(block))
 
     @cache  # noqa: B019
-    def scanned(self) -> dict[str, inventory.Image]:
-        return {im.path: im for im in self.selection().inventory.images}
-
-    def block_sources(self, members: list[str], scanned: bool) -> str:
-        """A digest of the block's images' sizes and modification times,
-        from the scan (main process) or from one ``stat`` each (a job that
-        Slurm runs parses the workflow again, without scanning)."""
-        if scanned:
-            images = self.scanned()
-            missing = inventory.Image("", -1, -1)
-            found = (images.get(p, missing) for p in members)
-            return inventory.fingerprint(
-                (p, im.size, im.mtime_ns) for p, im in zip(members, found, strict=True)
+    def _checked_states(self) -> dict[str, str]:
+        checking = getattr(self, "_checking", None)
+        if checking is None:
+            return {}
+        out, err = checking.communicate()
+        if checking.returncode:
+            raise RuntimeError(
+                f"checking the outputs of the block tables failed:\n{err.decode()}"
             )
-        return inventory.fingerprint(
-            _stat(self.config["input_dir"], p) for p in members
-        )
-
-    @staticmethod
-    def block_state(table_path: str) -> str:
-        """The block's state token (see the module's description)."""
-        try:
-            table = tables.BlockTable.read(table_path)
-        except FileNotFoundError:
-            return ""  # the block runs anyway: its table is missing
-        except (ValueError, KeyError, IndexError, UnicodeDecodeError) as e:
-            with open(table_path, "rb") as fh:
-                content = hashlib.sha256(fh.read()).hexdigest()[:16]
-            return f"unreadable table {content} ({type(e).__name__})"
-        damaged = [
-            path
-            for row in table.rows
-            for path, size in table.output_files(row)
-            if _size(path) != size
-        ]
-        if not damaged:
-            return table.state
-        h = hashlib.sha256(table.state.encode())
-        for path in damaged:
-            h.update(layout.encode(path) + b"\0")
-        first = layout.printable(damaged[0])
-        return (
-            f"{len(damaged)} outputs missing or damaged, first {first}"
-            f" ({h.hexdigest()[:12]})"
-        )
+        return json.loads(out)
 
     @cache  # noqa: B019
     def process_version(self) -> str:
@@ -140,7 +154,9 @@ class State:
     @cache  # noqa: B019
     def image_sources(self) -> dict[str, str]:
         """Output stem -> image path, for the per-image targets."""
-        return {layout.stem(p): p for p in self.scanned()}
+        c = self.config
+        found = inventory.scan(c["input_dir"], c["extensions"], with_stat=False)
+        return {layout.stem(p): p for p in found.paths}
 
 
 def block_threads(sizes: dict[str, int], block: str, cores: int) -> int:
@@ -173,19 +189,9 @@ def cancel_scheduler_timer() -> int:
     return cancelled
 
 
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except FileNotFoundError:
-        return -1
-
-
-def _stat(input_dir: str, relpath: str) -> tuple[str, int, int]:
-    try:
-        st = os.stat(os.path.join(input_dir, relpath))
-    except OSError:
-        return relpath, -1, -1
-    return relpath, st.st_size, st.st_mtime_ns
+@cache
+def _plan_sources(plan_dir: str) -> dict[str, str]:
+    return PlanFolder(plan_dir).sources()
 
 
 @cache
