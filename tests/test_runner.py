@@ -191,6 +191,24 @@ def test_records_on_request(tree):
     assert run(write_records=True).processed == 1
 
 
+@pytest.mark.parametrize("odd", ["plain.jpg", 'it\'s "quoted".jpg'])
+def test_the_quick_reader_of_recorded_outputs_agrees_with_the_table(tree, odd):
+    """What the workflow checks on every start, read splitting lines only as
+    far as needed, is what the table's rows say, records and quotes too."""
+    shutil.copy(tree / "in" / NAMES[0], tree / "in" / odd)
+    (tree / "in" / "A" / "bad.jpg").write_bytes(b"not an image")
+    run([*NAMES, odd, "A/bad.jpg"], write_records=True)
+    table = read()
+    state, files = tables.BlockTable.recorded_outputs("table.tsv")
+    assert state == table.state
+    assert files == [f for row in table.rows for f in table.output_files(row)]
+    assert len(files) == 2 * (len(NAMES) + 1)  # a PNG and a record each
+    text = Path("table.tsv").read_text()
+    Path("table.tsv").write_text(text.replace("\tRGB\t", "\tRGB\t\t", 1))
+    with pytest.raises(ValueError, match="wrong length"):
+        tables.BlockTable.recorded_outputs("table.tsv")
+
+
 def test_an_exception_in_a_user_analysis_rejects_that_image(tree):
     spec = analysis_file(
         tree,

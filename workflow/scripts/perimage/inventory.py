@@ -10,8 +10,10 @@ makes no ``stat`` call on a regular file.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import hashlib
+import operator
 import os
 import stat
 from array import array
@@ -113,23 +115,41 @@ def scan(input_dir: str, extensions, *, with_stat: bool = True) -> Listing:
     return found
 
 
-def _order(entry: os.DirEntry) -> str:
-    # a folder's images follow, in path order, every name that sorts before
-    # "<folder>/": so walking each folder in this order lists paths sorted
-    try:
-        return entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name
-    except OSError:
-        return entry.name
-
-
 def _walk(folder: str, prefix: str, wanted, with_stat: bool, found: Listing) -> None:
     try:
         with os.scandir(folder) as it:
-            entries = sorted(it, key=_order)
+            entries = list(it)
     except OSError as e:
         where = prefix.rstrip("/") or "."
         found.skipped.append(Skipped(where, f"folder cannot be read: {e.strerror}"))
         return
+    files, folders = [], []
+    for entry in entries:
+        if entry.name[0] == ".":
+            found.skipped.append(Skipped(prefix + entry.name, "hidden"))
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        (folders if is_dir else files).append(entry)
+    # Path order: a folder's images follow every name of its parent that
+    # sorts before "<folder>/" ("a-b.jpg" and "a.b.jpg" come before "a/x").
+    files.sort(key=_NAME)
+    names = [entry.name for entry in files]
+    done = 0
+    for sub in sorted(folders, key=_NAME):
+        cut = bisect.bisect_left(names, sub.name + "/", done)
+        _files(files[done:cut], prefix, wanted, with_stat, found)
+        done = cut
+        _walk(sub.path, prefix + sub.name + "/", wanted, with_stat, found)
+    _files(files[done:], prefix, wanted, with_stat, found)
+
+
+_NAME = operator.attrgetter("name")
+
+
+def _files(entries, prefix: str, wanted, with_stat: bool, found: Listing) -> None:
     paths, sizes, mtimes, skipped = (
         found.paths,
         found.sizes,
@@ -139,16 +159,6 @@ def _walk(folder: str, prefix: str, wanted, with_stat: bool, found: Listing) -> 
     for entry in entries:
         name = entry.name
         rel = prefix + name
-        if name[0] == ".":
-            skipped.append(Skipped(rel, "hidden"))
-            continue
-        try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-        except OSError:
-            is_dir = False
-        if is_dir:
-            _walk(entry.path, rel + "/", wanted, with_stat, found)
-            continue
         if not name.lower().endswith(wanted):
             if entry.is_symlink() and os.path.isdir(entry.path):
                 skipped.append(Skipped(rel, "link to a folder (not followed)"))

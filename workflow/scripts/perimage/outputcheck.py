@@ -26,22 +26,17 @@ from .plan import PlanFolder
 def block_state(table_path: str) -> str:
     """The block's state token (see the module's description)."""
     try:
-        table = tables.BlockTable.read(table_path)
+        state, files = tables.BlockTable.recorded_outputs(table_path)
     except FileNotFoundError:
         return ""  # the block runs anyway: its table is missing
     except (ValueError, KeyError, IndexError, UnicodeDecodeError) as e:
         with open(table_path, "rb") as fh:
             content = hashlib.sha256(fh.read()).hexdigest()[:16]
         return f"unreadable table {content} ({type(e).__name__})"
-    damaged = [
-        path
-        for row in table.rows
-        for path, size in table.output_files(row)
-        if _size(path) != size
-    ]
+    damaged = [path for path, size in files if _size(path) != size]
     if not damaged:
-        return table.state
-    h = hashlib.sha256(table.state.encode())
+        return state
+    h = hashlib.sha256(state.encode())
     for path in damaged:
         h.update(layout.encode(path) + b"\0")
     first = layout.printable(damaged[0])
