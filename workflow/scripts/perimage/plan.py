@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from . import atomic, chunking, inventory, layout, results, tables
 
 log = logging.getLogger(__name__)
+PIECE = 65536  # paths hashed at a time
 
 
 @dataclass
@@ -61,7 +62,12 @@ class Selection:
         (outputs of images that are gone are removed when planning)."""
         h = hashlib.sha256(b"%d\n" % block_size)
         for listing in (self.selected, self.found):
-            h.update(layout.encode("\0".join(listing.paths)) + b"\1")
+            paths = listing.paths
+            # in pieces: the whole joined text would be another copy of it
+            for i in range(0, len(paths), PIECE):
+                h.update(b"\0" if i else b"")
+                h.update(layout.encode("\0".join(paths[i : i + PIECE])))
+            h.update(b"\1")
         h.update(json.dumps(self.found.skipped).encode())
         return h.hexdigest()[:32]
 
