@@ -90,6 +90,9 @@ class Project:
     @staticmethod
     def environment(extra: dict | None = None) -> dict:
         env = dict(os.environ, **(extra or {}))
+        # a run must write no bytecode by itself, wherever it runs: tests see
+        # the environment of a new user, who does not set this
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
         return env
 
