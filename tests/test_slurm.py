@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, REPO, Project, many_config, require
-from perimage import chunking
 
 pytestmark = pytest.mark.slurm
 
@@ -31,10 +30,6 @@ SLURM = [
 ]
 BLOCK_SIZE = 40
 BLOCKS = ["--config", f"block_size={BLOCK_SIZE}"]  # a few blocks: a few Slurm jobs
-
-
-def planned_blocks(project: Project) -> dict[str, list[str]]:
-    return chunking.assign(project.images(), BLOCK_SIZE)
 
 
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
@@ -87,7 +82,7 @@ def test_blocks_run_as_slurm_jobs_like_a_local_run(slurm, fresh, local_result):
     run = fresh.snakemake(*SLURM, *BLOCKS, env=env)
     jobs = slurm_jobs(run)
     tables = fresh.block_tables()
-    assert len(jobs) == len(tables) == len(planned_blocks(fresh)) > 1
+    assert len(jobs) == len(tables) == len(fresh.planned_blocks()) > 1
     for job, log in jobs.items():
         # each block ran inside the Slurm job that the controller knows of
         block = log.split("/")[-2]
@@ -124,7 +119,7 @@ def test_failed_block_names_its_slurm_log_and_only_it_runs_again(slurm, fresh):
         # its Slurm log says which file and why
         assert "River/River_3.jpg: damaged or truncated image" in Path(log).read_text()
     # --keep-going (in the profile): the other blocks finished
-    blocks = planned_blocks(fresh)
+    blocks = fresh.planned_blocks()
     assert len(fresh.block_tables()) == len(blocks) - 1
     assert not (fresh.results / "stats.tsv").exists()
 

@@ -11,7 +11,6 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import read_tsv
-from perimage import chunking
 from PIL import Image, ImageStat
 
 COLUMNS = [
@@ -201,12 +200,19 @@ def owner_of(project, image: str) -> str:
     return next(b for b, m in project.block_members().items() if image in m)
 
 
-def blocks_to_change(project, new_paths: list[str]) -> set[str]:
-    """The blocks whose images differ between the plan of the current images
-    and the plan of ``new_paths``: what a run must redo."""
-    before = chunking.assign(project.images(), 16)  # .test's block_size
-    after = chunking.assign(sorted(new_paths), 16)
-    return {n for n in after if before.get(n) != after[n]}
+def plan_of(project) -> set[tuple[str, frozenset]]:
+    """The plan the last run wrote, with each block's images as its table
+    lists them: (block, images) for every block in results/plan/blocks.tsv."""
+    members = project.block_members()
+    return {(b, frozenset(members[b])) for b in project.planned_blocks()}
+
+
+def one_block_changed(before: set, after: set) -> tuple[str, frozenset, frozenset]:
+    """README: an image added or removed changes the block it falls in and no
+    other. Returns that block's new name, its images before and after."""
+    (old,) = before - after
+    (new,) = after - before
+    return new[0], old[1], new[1]
 
 
 def test_changed_pixels_rerun_only_their_block_and_the_aggregates(completed):
@@ -240,31 +246,54 @@ def test_touching_an_image_reruns_its_block_only(completed):
 
 
 def test_added_image_is_processed_in_one_block(completed):
-    before = completed.block_tables()
+    before, plan = completed.block_tables(), plan_of(completed)
     new = "Pasture/Pasture_new.jpg"
-    expected = blocks_to_change(completed, [*completed.images(), new])
-    assert len(expected) == 1  # the one the image falls in
     shutil.copy(completed.data / "Forest" / "Forest_1.jpg", completed.data / new)
     run = completed.snakemake()
     assert run.rules()["plan_blocks"] == 1
     assert run.rules()["process_block"] == 1
-    assert changed_blocks(before, completed.block_tables()) == expected
-    assert expected == {owner_of(completed, new)}
+    block, old, now = one_block_changed(plan, plan_of(completed))
+    assert now == old | {new}
+    planned = set(completed.planned_blocks())
+    assert changed_blocks(before, completed.block_tables()) & planned == {block}
     paths = [r["path"] for r in completed.stats()]
     assert paths == completed.images()
     assert (completed.results / "greyscale" / f"{new}.png").exists()
     assert completed.snakemake("-n").nothing_to_do()
 
 
-def test_removed_image_leaves_the_table_and_its_outputs_go(completed):
-    before = completed.block_tables()
-    gone = "SeaLake/SeaLake_4.jpg"
-    expected = blocks_to_change(completed, [p for p in completed.images() if p != gone])
+def changed_in_plan(before: set, after: set) -> tuple[set, frozenset, frozenset]:
+    """The blocks of ``after`` that are not in ``before`` (by name or by
+    images), and the images of the blocks that changed, before and after."""
+    gone, new = before - after, after - before
+    return (
+        {b for b, _ in new},
+        frozenset().union(*(m for _, m in gone)),
+        frozenset().union(*(m for _, m in new)),
+    )
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [
+        "SeaLake/SeaLake_7.jpg",  # inside its block: that block alone changes
+        "SeaLake/SeaLake_4.jpg",  # the first of its block: a neighbour changes too
+    ],
+)
+def test_removed_image_leaves_the_table_and_its_outputs_go(completed, gone):
+    before, plan = completed.block_tables(), plan_of(completed)
     (completed.data / gone).unlink()
     run = completed.snakemake()
-    assert run.rules()["process_block"] == len(expected)
-    # the blocks whose images changed, and the tables of blocks now gone
-    assert changed_blocks(before, completed.block_tables()) >= expected
+    assert run.rules()["plan_blocks"] == 1
+    blocks, old, now = changed_in_plan(plan, plan_of(completed))
+    assert now == old - {gone}  # the other blocks keep their images
+    if gone == "SeaLake/SeaLake_7.jpg":
+        assert len(blocks) == 1
+    else:
+        assert len(blocks) == 2  # README: only blocks of its own stretch
+    assert run.rules()["process_block"] == len(blocks)
+    planned = set(completed.planned_blocks())
+    assert changed_blocks(before, completed.block_tables()) & planned == blocks
     assert [r["path"] for r in completed.stats()] == completed.images()
     assert not (completed.results / "greyscale" / f"{gone}.png").exists()
     summary = read_tsv(completed.results / "summary" / "classes.tsv")
