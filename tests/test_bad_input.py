@@ -7,6 +7,7 @@ import os
 import shutil
 import struct
 import subprocess
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -242,24 +243,34 @@ def test_max_pixels_rejects_large_images(fresh):
     assert fresh.stats() == []
 
 
+def without_root_privilege() -> list[str]:
+    """A command prefix under which permission bits hold, even for root."""
+    if os.geteuid() != 0:
+        return []
+    require(
+        shutil.which("setpriv") is not None,
+        "root ignores permission bits, and setpriv (util-linux) is not here",
+    )
+    # root reads and writes any file: drop the capabilities that let it
+    caps = "-dac_override,-dac_read_search"
+    args = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
+    with tempfile.TemporaryDirectory() as folder:
+        closed = Path(folder) / "closed"
+        closed.write_bytes(b"")
+        closed.chmod(0)
+        probe = subprocess.run([*args, "cat", str(closed)], capture_output=True)
+    require(
+        probe.returncode != 0 and b"Permission denied" in probe.stderr,
+        "setpriv cannot take root's privilege over permission bits here",
+    )
+    return args
+
+
 def test_unreadable_file_is_rejected(fresh):
     secret = fresh.data / "Forest" / "secret.jpg"
     rgb().save(secret)
     secret.chmod(0)
-    args = []
-    if os.geteuid() == 0:
-        require(
-            shutil.which("setpriv") is not None,
-            "root reads every file, and setpriv (util-linux) is not here to stop it",
-        )
-        # root reads any file: drop the capabilities that let it
-        caps = "-dac_override,-dac_read_search"
-        args = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
-        probe = subprocess.run([*args, "cat", str(secret)], capture_output=True)
-        require(
-            probe.returncode != 0 and b"Permission denied" in probe.stderr,
-            "setpriv cannot take root's file-reading privilege here",
-        )
+    args = without_root_privilege()
     run = subprocess.run(
         [*args, *fresh.command()],
         cwd=fresh.root,
@@ -274,27 +285,43 @@ def test_unreadable_file_is_rejected(fresh):
     assert rejected == {"Forest/secret.jpg": "cannot be read: permission denied"}
 
 
-def test_an_unwritable_output_folder_fails_the_run_clearly(completed):
+@pytest.mark.parametrize("how", ["read-only", "immutable"])
+def test_an_unwritable_output_folder_fails_the_run_clearly(completed, how):
     """Not the image's problem: the run fails with one line naming the folder
     and the reason; no image is filed as rejected, nothing computed is lost."""
-    require(shutil.which("chattr") is not None, "chattr (e2fsprogs) is not here")
     folder = completed.results / "greyscale" / "Forest"
     invert = completed.data / "Forest" / "Forest_2.jpg"
     with Image.open(invert) as im:
         im.point(lambda v: 255 - v).save(invert)
-    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
-    require(made.returncode == 0, f"chattr +i fails here: {made.stderr!r}")
+    if how == "read-only":
+        prefix, reason = without_root_privilege(), "Permission denied"
+        folder.chmod(0o555)
+    else:
+        require(shutil.which("chattr") is not None, "chattr (e2fsprogs) is not here")
+        prefix, reason = [], "Operation not permitted"
+        made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+        require(made.returncode == 0, f"chattr +i fails here: {made.stderr!r}")
     try:
-        run = completed.snakemake(check=False)
+        run = subprocess.run(
+            [*prefix, *completed.command()],
+            cwd=completed.root,
+            env=completed.environment(),
+            capture_output=True,
+            text=True,
+        )
     finally:
-        subprocess.run(["chattr", "-i", str(folder)], check=True)
+        if how == "read-only":
+            folder.chmod(0o755)
+        else:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+    output = run.stdout + run.stderr
     assert run.returncode != 0
     line = (
-        "ERROR cannot write results/greyscale/Forest/: Operation not permitted"
+        f"ERROR cannot write results/greyscale/Forest/: {reason}"
         " (saving the outputs of Forest/Forest_2.jpg)"
     )
-    assert line in run.output
-    assert "Traceback" not in run.output
+    assert line in output
+    assert "Traceback" not in output
     assert read_tsv(completed.results / "rejected.tsv") == []
     # with the folder writable again, the same command completes the run
     completed.snakemake()

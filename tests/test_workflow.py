@@ -410,6 +410,26 @@ def test_one_image_first(fresh):
     assert paths == expected
 
 
+@pytest.mark.parametrize("selection", ["include=['River/*']", "limit=5"])
+def test_processed_plus_rejected_equals_the_images_selected(fresh, selection):
+    """README: processed plus rejected equals the images selected; with
+    include or limit, not all that were found."""
+    broken = "AnnualCrop/AnnualCrop_0.jpg"  # the first image, a River/ one too
+    for name in (broken, "River/River_0.jpg"):
+        (fresh.data / name).write_bytes(b"not an image")
+    images = fresh.images()
+    if selection.startswith("include"):
+        selected = [p for p in images if p.startswith("River/")]
+    else:
+        selected = images[:5]  # the first images by path
+    fresh.snakemake("--config", selection)
+    processed = [r["path"] for r in fresh.stats()]
+    rejected = [r["path"] for r in read_tsv(fresh.results / "rejected.tsv")]
+    assert len(rejected) == 1 and rejected[0] in (broken, "River/River_0.jpg")
+    assert sorted(processed + rejected) == selected
+    assert len(processed) + len(rejected) < len(images)
+
+
 def test_a_single_block_can_be_targeted(fresh):
     fresh.snakemake("plan_blocks")
     name = sorted((fresh.results / "plan" / "blocks").glob("*.json"))[0].stem
