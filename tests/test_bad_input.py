@@ -32,18 +32,32 @@ def jpeg_bytes() -> bytes:
     return data
 
 
+def chunk(tag: bytes, data: bytes) -> bytes:
+    """A PNG chunk, written by hand."""
+    crc = zlib.crc32(tag + data)
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+
 def huge_png_header(width: int, height: int) -> bytes:
     """A PNG that claims to be enormous (a decompression bomb's first bytes)."""
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(tag + data)
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
-
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def rgb16_png(pixels: np.ndarray) -> bytes:
+    """A 16-bit RGB PNG, written by hand (Pillow cannot write one)."""
+    height, width, _ = pixels.shape
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    raw = b"".join(b"\0" + row.astype(">u2").tobytes() for row in pixels)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
 
@@ -195,6 +209,21 @@ def test_bad_odd_and_hostile_inputs(messy):
     # no shell ever saw a file name
     assert not list(project.root.rglob("PWNED*"))
     assert not list(Path("/tmp").glob("PWNED*"))
+
+
+def test_a_16_bit_rgb_png_is_read_as_its_high_bytes(fresh):
+    """README: Pillow opens a 16-bit RGB PNG as 8-bit RGB (high bytes)."""
+    pixels = RNG.integers(0, 65536, (20, 30, 3)).astype(np.uint16)
+    (fresh.data / "Forest" / "deep.png").write_bytes(rgb16_png(pixels))
+    fresh.snakemake("--config", "include=['Forest/*']")
+    row = next(r for r in fresh.stats() if r["path"] == "Forest/deep.png")
+    assert (row["mode"], row["width"], row["height"]) == ("RGB", "30", "20")
+    high = Image.fromarray((pixels >> 8).astype(np.uint8), "RGB").convert("L")
+    with Image.open(fresh.workdir / row["greyscale"]) as grey:
+        assert grey.tobytes() == high.tobytes()
+    values = np.asarray(high, dtype=np.float64)
+    assert (int(row["min"]), int(row["max"])) == (values.min(), values.max())
+    assert float(row["mean"]) == pytest.approx(values.mean(), rel=1e-12)
 
 
 def test_only_results_logs_and_snakemake_are_written(messy):

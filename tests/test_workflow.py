@@ -4,6 +4,7 @@ run does."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -330,6 +331,89 @@ def test_config_change_that_changes_results_reruns_the_blocks(completed):
     run = completed.snakemake("--config", "save_images=False")
     assert run.rules()["process_block"] == len(completed.block_tables())
     assert all(r["greyscale"] == "" for r in completed.stats())
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["write_records=True", "on_error=fail", "max_pixels=4000", "extensions=['.jpg']"],
+)
+def test_other_config_changes_rerun_what_depends_on_them(completed, change):
+    """README: a config value that changes results re-runs what depends on
+    it; a block that runs again reuses the outputs of images it does not
+    affect."""
+    extra = "Forest/extra.png"
+    if change.startswith("extensions"):  # an image that .jpg alone leaves out
+        with Image.open(completed.data / "Forest" / "Forest_1.jpg") as im:
+            im.save(completed.data / extra)
+        completed.snakemake()
+    images, stats = completed.images(), (completed.results / "stats.tsv").read_bytes()
+    pngs, plan = png_times(completed), plan_of(completed)
+    run = completed.snakemake("--config", change)
+    blocks = completed.planned_blocks()
+    if change.startswith("extensions"):  # the plan changes, as on removing it
+        changed, old, now = changed_in_plan(plan, plan_of(completed))
+        assert now == old - {extra}
+        assert run.rules()["process_block"] == len(changed) == 1
+    else:  # every block
+        assert run.rules()["process_block"] == len(blocks)
+    assert completed.snakemake("--config", change, "-n").nothing_to_do()
+    logs = completed.workdir / "logs" / "process_block"
+    if change == "max_pixels=4000":  # every .test image has 64x64 pixels
+        assert completed.stats() == []
+        assert read_tsv(completed.results / "rejected.tsv") == [
+            {"path": p, "reason": "64x64 = 4096 pixels, more than max_pixels (4000)"}
+            for p in images
+        ]
+        assert png_times(completed) == {}
+        return
+    if change.startswith("extensions"):
+        assert run.rules()["plan_blocks"] == 1
+        kept = [p for p in images if p.endswith(".jpg")]
+        assert [r["path"] for r in completed.stats()] == kept
+        assert not (completed.results / "greyscale" / f"{extra}.png").exists()
+        assert png_times(completed) == {
+            k: t for k, t in pngs.items() if k != extra + ".png"
+        }
+        return
+    # results as before
+    assert (completed.results / "stats.tsv").read_bytes() == stats
+    if change == "on_error=fail":  # and every image's outputs reused
+        assert png_times(completed) == pngs
+        for block in blocks:
+            assert "(0 processed," in (logs / f"{block}.log").read_text()
+    else:  # every image has a new output, its record
+        for row in completed.stats():
+            record = completed.results / "stats" / f"{row['path']}.json"
+            written = json.loads(record.read_text())
+            assert written["path"] == row["path"]
+            assert written["mean"] == float(row["mean"])
+
+
+def is_shown(name: str, label: str) -> bool:
+    return label == name or (label.endswith("…") and name.startswith(label[:-1]))
+
+
+def test_gallery_images_sets_how_many_each_sheet_shows(completed):
+    run = completed.snakemake("--config", "gallery_images=2")
+    assert "process_block" not in run.rules()
+    for sheet in (completed.results / "galleries").glob("*.svg"):
+        # each image: its name (shortened with "…" when long), then its mean
+        # to one decimal
+        shown = re.findall(
+            r">([^<>]+)</text><text[^>]*>mean ([\d.]+)<", sheet.read_text()
+        )
+        by_mean = sorted(
+            (pillow_row(completed.data / sheet.stem / n)["mean"], n)
+            for n in os.listdir(completed.data / sheet.stem)
+        )
+        names = [
+            next(n for m, n in by_mean if is_shown(n, label) and f"{m:.1f}" == mean)
+            for label, mean in shown
+        ]
+        assert len(names) == len(set(names)) == 4, sheet.name
+        assert names[:2] == [n for _, n in by_mean[:2]], sheet.name
+        assert set(names[2:]) == {n for _, n in by_mean[-2:]}, sheet.name
+    assert len(list((completed.results / "galleries").glob("*.svg"))) == 10
 
 
 def test_config_change_that_does_not_change_results_reruns_nothing(completed):
