@@ -11,7 +11,7 @@ from snakemake.utils import validate
 # engine lives inside the workflow: no __pycache__ there, in this process or in
 # the job processes it starts (they inherit the environment).
 sys.dont_write_bytecode = True
-os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+os.environ.update(PYTHONDONTWRITEBYTECODE="1")
 
 SCRIPTS = os.path.normpath(os.path.join(workflow.current_basedir, "..", "scripts"))
 sys.path.insert(0, SCRIPTS)
