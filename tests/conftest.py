@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -16,7 +17,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "perf"))
 import generate  # noqa: E402
-from perimage import tables  # noqa: E402
 
 BIN = Path(sys.executable).parent
 WORKFLOW_FILES = ["Snakefile", "workflow", "config", "profiles"]
@@ -90,6 +90,9 @@ class Project:
     @staticmethod
     def environment(extra: dict | None = None) -> dict:
         env = dict(os.environ, **(extra or {}))
+        # a run must write no bytecode by itself, wherever it runs: tests see
+        # the environment of a new user, who does not set this
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
         return env
 
@@ -131,9 +134,13 @@ class Project:
     def block_members(self) -> dict[str, list[str]]:
         """Block name -> the images its table lists."""
         return {
-            p.stem: [row[0] for row in tables.BlockTable.read(str(p)).rows]
+            p.stem: [row["path"] for row in read_block_table(p)]
             for p in (self.results / "blocks").glob("*.tsv")
         }
+
+    def planned_blocks(self) -> list[str]:
+        """The blocks of the plan the last run wrote (results/plan/blocks.tsv)."""
+        return [row["block"] for row in read_tsv(self.results / "plan" / "blocks.tsv")]
 
     def snapshot(self) -> dict[str, tuple[int, int]]:
         """Every file below the root, (size, modification time), but for
@@ -146,8 +153,25 @@ class Project:
 
 
 def read_tsv(path: Path) -> list[dict]:
+    """A table the workflow wrote, read by Python's csv module (not by the
+    project's own reader): tab-separated, a header, cells quoted as CSV does."""
     with open(path, encoding="utf-8", newline="") as fh:
-        header, rows = tables.read_rows(fh)
+        return _rows(fh)
+
+
+def read_block_table(path: Path) -> list[dict]:
+    """A block table: a first line starting with '#', then a table whose first
+    column is ``path``."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        first = fh.readline()
+        assert first.startswith("#"), f"{path}: {first!r}"
+        rows = _rows(fh)
+    assert rows == [] or next(iter(rows[0])) == "path"
+    return rows
+
+
+def _rows(fh) -> list[dict]:
+    header, *rows = csv.reader(fh, delimiter="\t", strict=True)
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 

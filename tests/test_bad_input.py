@@ -7,13 +7,13 @@ import os
 import shutil
 import struct
 import subprocess
+import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import read_tsv, require
-from perimage import tables
+from conftest import read_block_table, read_tsv, require
 from PIL import Image
 
 RNG = np.random.default_rng(5)
@@ -32,18 +32,32 @@ def jpeg_bytes() -> bytes:
     return data
 
 
+def chunk(tag: bytes, data: bytes) -> bytes:
+    """A PNG chunk, written by hand."""
+    crc = zlib.crc32(tag + data)
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+
 def huge_png_header(width: int, height: int) -> bytes:
     """A PNG that claims to be enormous (a decompression bomb's first bytes)."""
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(tag + data)
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
-
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def rgb16_png(pixels: np.ndarray) -> bytes:
+    """A 16-bit RGB PNG, written by hand (Pillow cannot write one)."""
+    height, width, _ = pixels.shape
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    raw = b"".join(b"\0" + row.astype(">u2").tobytes() for row in pixels)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
 
@@ -197,6 +211,21 @@ def test_bad_odd_and_hostile_inputs(messy):
     assert not list(Path("/tmp").glob("PWNED*"))
 
 
+def test_a_16_bit_rgb_png_is_read_as_its_high_bytes(fresh):
+    """README: Pillow opens a 16-bit RGB PNG as 8-bit RGB (high bytes)."""
+    pixels = RNG.integers(0, 65536, (20, 30, 3)).astype(np.uint16)
+    (fresh.data / "Forest" / "deep.png").write_bytes(rgb16_png(pixels))
+    fresh.snakemake("--config", "include=['Forest/*']")
+    row = next(r for r in fresh.stats() if r["path"] == "Forest/deep.png")
+    assert (row["mode"], row["width"], row["height"]) == ("RGB", "30", "20")
+    high = Image.fromarray((pixels >> 8).astype(np.uint8), "RGB").convert("L")
+    with Image.open(fresh.workdir / row["greyscale"]) as grey:
+        assert grey.tobytes() == high.tobytes()
+    values = np.asarray(high, dtype=np.float64)
+    assert (int(row["min"]), int(row["max"])) == (values.min(), values.max())
+    assert float(row["mean"]) == pytest.approx(values.mean(), rel=1e-12)
+
+
 def test_only_results_logs_and_snakemake_are_written(messy):
     project, _ = messy
     before = {p for p in project.root.rglob("*")}
@@ -217,8 +246,7 @@ def test_fail_names_the_file_and_keeps_other_blocks(messy):
     done = project.block_tables()
     assert done  # blocks without a bad image finished, and their results hold
     for table in (project.results / "blocks").glob("*.tsv"):
-        block = tables.BlockTable.read(str(table))
-        assert all(block.error(row) == "" for row in block.rows)
+        assert all(row["_error"] == "" for row in read_block_table(table))
     # repair the bad files in place; the next run redoes only the failed blocks
     for rel in [*BROKEN, "trees/broken-link.jpg", "trees/loop.jpg"]:
         (project.data / rel).unlink()
@@ -244,24 +272,34 @@ def test_max_pixels_rejects_large_images(fresh):
     assert fresh.stats() == []
 
 
+def without_root_privilege() -> list[str]:
+    """A command prefix under which permission bits hold, even for root."""
+    if os.geteuid() != 0:
+        return []
+    require(
+        shutil.which("setpriv") is not None,
+        "root ignores permission bits, and setpriv (util-linux) is not here",
+    )
+    # root reads and writes any file: drop the capabilities that let it
+    caps = "-dac_override,-dac_read_search"
+    args = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
+    with tempfile.TemporaryDirectory() as folder:
+        closed = Path(folder) / "closed"
+        closed.write_bytes(b"")
+        closed.chmod(0)
+        probe = subprocess.run([*args, "cat", str(closed)], capture_output=True)
+    require(
+        probe.returncode != 0 and b"Permission denied" in probe.stderr,
+        "setpriv cannot take root's privilege over permission bits here",
+    )
+    return args
+
+
 def test_unreadable_file_is_rejected(fresh):
     secret = fresh.data / "Forest" / "secret.jpg"
     rgb().save(secret)
     secret.chmod(0)
-    args = []
-    if os.geteuid() == 0:
-        require(
-            shutil.which("setpriv") is not None,
-            "root reads every file, and setpriv (util-linux) is not here to stop it",
-        )
-        # root reads any file: drop the capabilities that let it
-        caps = "-dac_override,-dac_read_search"
-        args = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
-        probe = subprocess.run([*args, "cat", str(secret)], capture_output=True)
-        require(
-            probe.returncode != 0 and b"Permission denied" in probe.stderr,
-            "setpriv cannot take root's file-reading privilege here",
-        )
+    args = without_root_privilege()
     run = subprocess.run(
         [*args, *fresh.command()],
         cwd=fresh.root,
@@ -276,27 +314,43 @@ def test_unreadable_file_is_rejected(fresh):
     assert rejected == {"Forest/secret.jpg": "cannot be read: permission denied"}
 
 
-def test_an_unwritable_output_folder_fails_the_run_clearly(completed):
+@pytest.mark.parametrize("how", ["read-only", "immutable"])
+def test_an_unwritable_output_folder_fails_the_run_clearly(completed, how):
     """Not the image's problem: the run fails with one line naming the folder
     and the reason; no image is filed as rejected, nothing computed is lost."""
-    require(shutil.which("chattr") is not None, "chattr (e2fsprogs) is not here")
     folder = completed.results / "greyscale" / "Forest"
     invert = completed.data / "Forest" / "Forest_2.jpg"
     with Image.open(invert) as im:
         im.point(lambda v: 255 - v).save(invert)
-    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
-    require(made.returncode == 0, f"chattr +i fails here: {made.stderr!r}")
+    if how == "read-only":
+        prefix, reason = without_root_privilege(), "Permission denied"
+        folder.chmod(0o555)
+    else:
+        require(shutil.which("chattr") is not None, "chattr (e2fsprogs) is not here")
+        prefix, reason = [], "Operation not permitted"
+        made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+        require(made.returncode == 0, f"chattr +i fails here: {made.stderr!r}")
     try:
-        run = completed.snakemake(check=False)
+        run = subprocess.run(
+            [*prefix, *completed.command()],
+            cwd=completed.root,
+            env=completed.environment(),
+            capture_output=True,
+            text=True,
+        )
     finally:
-        subprocess.run(["chattr", "-i", str(folder)], check=True)
+        if how == "read-only":
+            folder.chmod(0o755)
+        else:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+    output = run.stdout + run.stderr
     assert run.returncode != 0
     line = (
-        "ERROR cannot write results/greyscale/Forest/: Operation not permitted"
+        f"ERROR cannot write results/greyscale/Forest/: {reason}"
         " (saving the outputs of Forest/Forest_2.jpg)"
     )
-    assert line in run.output
-    assert "Traceback" not in run.output
+    assert line in output
+    assert "Traceback" not in output
     assert read_tsv(completed.results / "rejected.tsv") == []
     # with the folder writable again, the same command completes the run
     completed.snakemake()

@@ -78,6 +78,31 @@ def test_editing_the_analysis_file_reruns_every_block(custom):
     assert custom.snakemake(*CUSTOM, "-n").nothing_to_do()
 
 
+def test_editing_a_module_beside_the_analysis_reruns_every_block(custom):
+    """README: editing a module the analysis imports from beside it re-runs
+    every block, reusing nothing."""
+    helper = custom.workdir / "analyses" / "thumbnail_size.py"
+    helper.write_text("SIDE = 16\n")
+    analysis = custom.root / ANALYSIS
+    text = analysis.read_text()
+    assert "(16, 16)" in text
+    text = text.replace("(16, 16)", "(SIDE, SIDE)")
+    analysis.write_text(
+        text.replace("\n\n\ndef", "\nfrom thumbnail_size import SIDE\n\n\ndef", 1)
+    )
+    custom.snakemake(*CUSTOM)
+    before = custom.block_tables()
+    helper.write_text("SIDE = 8\n")
+    run = custom.snakemake(*CUSTOM)
+    assert run.rules()["process_block"] == len(before)
+    logs = (custom.workdir / "logs" / "process_block").glob("*.log")
+    assert all("0 already current)" in log.read_text() for log in logs)
+    for row in custom.stats():
+        with Image.open(custom.workdir / row["thumbnail"]) as thumb:
+            assert thumb.size == (8, 8)
+    assert custom.snakemake(*CUSTOM, "-n").nothing_to_do()
+
+
 def test_switching_analyses_reruns_what_it_must_and_nothing_else(completed):
     stats = (completed.results / "stats.tsv").read_bytes()
     blocks = len(completed.block_tables())

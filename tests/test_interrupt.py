@@ -9,12 +9,14 @@ the test has sent its signal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -48,6 +50,17 @@ def paused_job(project: Project) -> psutil.Process:
     return job
 
 
+def block_of(job: psutil.Process) -> str:
+    """The block a block job is running: the log it writes to."""
+    logs = [
+        Path(f.path).stem
+        for f in job.open_files()
+        if Path(f.path).parent.name == "process_block" and f.path.endswith(".log")
+    ]
+    assert len(logs) == 1, job.open_files()
+    return logs[0]
+
+
 def assert_consistent(project: Project, expected: bytes) -> None:
     """The table equals the uninterrupted run's; every listed output is whole."""
     assert (project.results / "stats.tsv").read_bytes() == expected
@@ -59,14 +72,11 @@ def assert_consistent(project: Project, expected: bytes) -> None:
     assert not list(project.results.rglob("*.partial"))
 
 
-@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGKILL"])
-@pytest.mark.parametrize("victim", ["snakemake", "block job"])
-def test_stopped_run_is_completed_by_the_next(
-    fresh, many_images, uninterrupted, victim, sig
-):
-    project = gated(fresh)
+def stop_mid_block(project: Project, args: list[str], victim: str, sig: str):
+    """Start a run, send ``sig`` to ``victim`` while a block job waits at the
+    gate, then open the gate. Returns the block tables done before the
+    signal, the block that was running, and whether snakemake hung."""
     (project.workdir / "gate").mkdir()
-    args = [*LOCAL, *many_config(many_images, GATED)]
     proc = subprocess.Popen(
         project.command(*args),
         cwd=project.root,
@@ -77,7 +87,9 @@ def test_stopped_run_is_completed_by_the_next(
     hung = False
     try:
         job = paused_job(project)
+        running = block_of(job)
         finished = project.block_tables()  # blocks done before the signal
+        assert running not in finished
         assert not (project.results / "stats.tsv").exists()
         target = psutil.Process(proc.pid) if victim == "snakemake" else job
         target.send_signal(getattr(signal, sig))
@@ -97,10 +109,25 @@ def test_stopped_run_is_completed_by_the_next(
         if proc.poll() is None:
             proc.kill()
         (project.workdir / "gate" / "open").touch()
-    if victim == "snakemake" and (sig == "SIGKILL" or hung):
-        # as README says: a killed snakemake leaves its lock behind
-        project.snakemake("--unlock")
+    with contextlib.suppress(psutil.NoSuchProcess):
+        job.wait(120)  # a job of a killed snakemake may still be finishing
     shutil.rmtree(project.workdir / "gate")
+    return finished, running, hung
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize("victim", ["snakemake", "block job"])
+def test_stopped_run_is_completed_by_the_next(
+    fresh, many_images, uninterrupted, victim, sig
+):
+    project = gated(fresh)
+    args = [*LOCAL, *many_config(many_images, GATED)]
+    finished, running, hung = stop_mid_block(project, args, victim, sig)
+    if victim == "snakemake" and sig == "SIGTERM" and not hung:
+        # README: snakemake lets the running jobs finish, then exits
+        assert running in project.block_tables(), "the running job was not let finish"
+    # a killed snakemake leaves a lock, but this run made the plan: its lock
+    # covers results/plan only, which the next run need not write (README)
     project.snakemake(*args)
     assert_consistent(project, uninterrupted)
     # nothing computed before the signal was done again
@@ -112,6 +139,26 @@ def test_stopped_run_is_completed_by_the_next(
             " (JobScheduler.exit_gracefully) takes the scheduler's lock, which the"
             " interrupted main thread may hold: it waits for ever. Nothing was lost."
         )
+
+
+def test_a_killed_run_leaves_a_lock_the_next_run_names(
+    fresh, many_images, uninterrupted
+):
+    """A run that started with the plan made locks the blocks and the
+    aggregates: killed, it leaves that lock, and the next run says so."""
+    project = gated(fresh)
+    args = [*LOCAL, *many_config(many_images, GATED)]
+    project.snakemake("plan_blocks", *args)
+    finished, _, _ = stop_mid_block(project, args, "snakemake", "SIGKILL")
+    locked = project.snakemake(*args, check=False)
+    assert locked.returncode != 0
+    assert "Directory cannot be locked" in locked.output
+    assert locked.rules() == {}
+    project.snakemake("--unlock", *args)
+    project.snakemake(*args)
+    assert_consistent(project, uninterrupted)
+    after = project.block_tables()
+    assert {b: after[b] for b in finished} == finished
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BIN, REPO, Project, many_config, require
-from perimage import chunking
+from test_interrupt import GATED, block_of, gated, paused_job
 
 pytestmark = pytest.mark.slurm
 
@@ -31,10 +31,6 @@ SLURM = [
 ]
 BLOCK_SIZE = 40
 BLOCKS = ["--config", f"block_size={BLOCK_SIZE}"]  # a few blocks: a few Slurm jobs
-
-
-def planned_blocks(project: Project) -> dict[str, list[str]]:
-    return chunking.assign(project.images(), BLOCK_SIZE)
 
 
 SUBMITTED = re.compile(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)")
@@ -87,7 +83,7 @@ def test_blocks_run_as_slurm_jobs_like_a_local_run(slurm, fresh, local_result):
     run = fresh.snakemake(*SLURM, *BLOCKS, env=env)
     jobs = slurm_jobs(run)
     tables = fresh.block_tables()
-    assert len(jobs) == len(tables) == len(planned_blocks(fresh)) > 1
+    assert len(jobs) == len(tables) == len(fresh.planned_blocks()) > 1
     for job, log in jobs.items():
         # each block ran inside the Slurm job that the controller knows of
         block = log.split("/")[-2]
@@ -124,7 +120,7 @@ def test_failed_block_names_its_slurm_log_and_only_it_runs_again(slurm, fresh):
         # its Slurm log says which file and why
         assert "River/River_3.jpg: damaged or truncated image" in Path(log).read_text()
     # --keep-going (in the profile): the other blocks finished
-    blocks = planned_blocks(fresh)
+    blocks = fresh.planned_blocks()
     assert len(fresh.block_tables()) == len(blocks) - 1
     assert not (fresh.results / "stats.tsv").exists()
 
@@ -184,33 +180,47 @@ def job_state(job: str) -> str:
 def test_allocation_stopped_before_walltime_continues_when_submitted_again(
     slurm, fresh, many_images, uninterrupted
 ):
-    submitted = submit_allocation(fresh, ["--parsable"], many_config(many_images))
+    """Stopped while a block job waits at the gate (tests/analyses/
+    gated_brightness.py), after one block was done: the next submission does
+    the rest, and nothing finished again."""
+    project = gated(fresh)
+    config = many_config(many_images, GATED)
+    project.snakemake("plan_blocks", *config)
+    first = project.planned_blocks()[0]
+    project.snakemake(f"results/blocks/{first}.tsv", *config)
+    finished = project.block_tables()
+    assert list(finished) == [first]
+    (project.workdir / "gate").mkdir()
+    submitted = submit_allocation(project, ["--parsable"], config)
     assert submitted.returncode == 0, submitted.stderr
     job = submitted.stdout.strip().split(";")[0]
     try:
-        deadline = time.monotonic() + 300
-        while len(fresh.block_tables()) < 2 and job_state(job) in (
-            "PENDING",
-            "RUNNING",
-        ):
-            assert time.monotonic() < deadline, "the allocation made no progress"
-            time.sleep(0.1)
+        running = block_of(paused_job(project))
         # what the wrapper's --signal=B:INT@120 makes Slurm send before the walltime
         subprocess.run(
             ["scancel", "--batch", "--signal=INT", job], check=True, timeout=60
         )
+        # the signal reaches snakemake alone, which waits for its running jobs
+        (project.workdir / "gate" / "open").touch()
+        deadline = time.monotonic() + 300
         while job_state(job):
             assert time.monotonic() < deadline, f"job {job} ignored SIGINT"
             time.sleep(0.2)
     finally:
+        (project.workdir / "gate" / "open").touch()
         subprocess.run(["scancel", job], check=False)
-    output = (fresh.root / f"slurm-image-survey-{job}.out").read_text()
+    output = (project.root / f"slurm-image-survey-{job}.out").read_text()
     assert "Terminating processes on user request" in output, output
-    assert not (fresh.results / "stats.tsv").exists()
+    assert not (project.results / "stats.tsv").exists()  # no job started after
+    stopped = project.block_tables()
+    assert running in stopped  # the running job was let finish
+    assert len(stopped) < len(project.planned_blocks())
+    shutil.rmtree(project.workdir / "gate")
     # no lock left behind: the same submission simply continues
-    again = submit_allocation(fresh, ["--wait"], many_config(many_images))
+    again = submit_allocation(project, ["--wait"], config)
     job = re.search(r"Submitted batch job (\d+)", again.stdout).group(1)
-    output = (fresh.root / f"slurm-image-survey-{job}.out").read_text()
+    output = (project.root / f"slurm-image-survey-{job}.out").read_text()
     assert again.returncode == 0, output
-    assert "Nothing to be done" not in output
-    assert (fresh.results / "stats.tsv").read_bytes() == uninterrupted
+    assert (project.results / "stats.tsv").read_bytes() == uninterrupted
+    after = project.block_tables()
+    assert {b: after[b] for b in stopped} == stopped  # finished ones not redone

@@ -103,7 +103,10 @@ def test_what_is_not_an_image_output_is_no_target_of_it(completed):
         "-n", "results/greyscale/Forest/nope.jpg.png", check=False
     )
     assert missing.returncode != 0
-    assert "has outputs named Forest/nope.jpg" in missing.output
+    # README: "an error that says so", and Snakemake's own for other names
+    message = "no image in input_dir 'data' has outputs named Forest/nope.jpg.png"
+    assert message in missing.output
     other = completed.snakemake("-n", "results/greyscale/README.md.png", check=False)
     assert other.returncode != 0
     assert "MissingRuleException" in other.output
+    assert "No rule to produce results/greyscale/README.md.png" in other.output

@@ -4,6 +4,7 @@ run does."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -11,7 +12,6 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import read_tsv
-from perimage import chunking
 from PIL import Image, ImageStat
 
 COLUMNS = [
@@ -201,12 +201,19 @@ def owner_of(project, image: str) -> str:
     return next(b for b, m in project.block_members().items() if image in m)
 
 
-def blocks_to_change(project, new_paths: list[str]) -> set[str]:
-    """The blocks whose images differ between the plan of the current images
-    and the plan of ``new_paths``: what a run must redo."""
-    before = chunking.assign(project.images(), 16)  # .test's block_size
-    after = chunking.assign(sorted(new_paths), 16)
-    return {n for n in after if before.get(n) != after[n]}
+def plan_of(project) -> set[tuple[str, frozenset]]:
+    """The plan the last run wrote, with each block's images as its table
+    lists them: (block, images) for every block in results/plan/blocks.tsv."""
+    members = project.block_members()
+    return {(b, frozenset(members[b])) for b in project.planned_blocks()}
+
+
+def one_block_changed(before: set, after: set) -> tuple[str, frozenset, frozenset]:
+    """README: an image added or removed changes the block it falls in and no
+    other. Returns that block's new name, its images before and after."""
+    (old,) = before - after
+    (new,) = after - before
+    return new[0], old[1], new[1]
 
 
 def test_changed_pixels_rerun_only_their_block_and_the_aggregates(completed):
@@ -240,31 +247,54 @@ def test_touching_an_image_reruns_its_block_only(completed):
 
 
 def test_added_image_is_processed_in_one_block(completed):
-    before = completed.block_tables()
+    before, plan = completed.block_tables(), plan_of(completed)
     new = "Pasture/Pasture_new.jpg"
-    expected = blocks_to_change(completed, [*completed.images(), new])
-    assert len(expected) == 1  # the one the image falls in
     shutil.copy(completed.data / "Forest" / "Forest_1.jpg", completed.data / new)
     run = completed.snakemake()
     assert run.rules()["plan_blocks"] == 1
     assert run.rules()["process_block"] == 1
-    assert changed_blocks(before, completed.block_tables()) == expected
-    assert expected == {owner_of(completed, new)}
+    block, old, now = one_block_changed(plan, plan_of(completed))
+    assert now == old | {new}
+    planned = set(completed.planned_blocks())
+    assert changed_blocks(before, completed.block_tables()) & planned == {block}
     paths = [r["path"] for r in completed.stats()]
     assert paths == completed.images()
     assert (completed.results / "greyscale" / f"{new}.png").exists()
     assert completed.snakemake("-n").nothing_to_do()
 
 
-def test_removed_image_leaves_the_table_and_its_outputs_go(completed):
-    before = completed.block_tables()
-    gone = "SeaLake/SeaLake_4.jpg"
-    expected = blocks_to_change(completed, [p for p in completed.images() if p != gone])
+def changed_in_plan(before: set, after: set) -> tuple[set, frozenset, frozenset]:
+    """The blocks of ``after`` that are not in ``before`` (by name or by
+    images), and the images of the blocks that changed, before and after."""
+    gone, new = before - after, after - before
+    return (
+        {b for b, _ in new},
+        frozenset().union(*(m for _, m in gone)),
+        frozenset().union(*(m for _, m in new)),
+    )
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [
+        "SeaLake/SeaLake_7.jpg",  # inside its block: that block alone changes
+        "SeaLake/SeaLake_4.jpg",  # the first of its block: a neighbour changes too
+    ],
+)
+def test_removed_image_leaves_the_table_and_its_outputs_go(completed, gone):
+    before, plan = completed.block_tables(), plan_of(completed)
     (completed.data / gone).unlink()
     run = completed.snakemake()
-    assert run.rules()["process_block"] == len(expected)
-    # the blocks whose images changed, and the tables of blocks now gone
-    assert changed_blocks(before, completed.block_tables()) >= expected
+    assert run.rules()["plan_blocks"] == 1
+    blocks, old, now = changed_in_plan(plan, plan_of(completed))
+    assert now == old - {gone}  # the other blocks keep their images
+    if gone == "SeaLake/SeaLake_7.jpg":
+        assert len(blocks) == 1
+    else:
+        assert len(blocks) == 2  # README: only blocks of its own stretch
+    assert run.rules()["process_block"] == len(blocks)
+    planned = set(completed.planned_blocks())
+    assert changed_blocks(before, completed.block_tables()) & planned == blocks
     assert [r["path"] for r in completed.stats()] == completed.images()
     assert not (completed.results / "greyscale" / f"{gone}.png").exists()
     summary = read_tsv(completed.results / "summary" / "classes.tsv")
@@ -301,6 +331,89 @@ def test_config_change_that_changes_results_reruns_the_blocks(completed):
     run = completed.snakemake("--config", "save_images=False")
     assert run.rules()["process_block"] == len(completed.block_tables())
     assert all(r["greyscale"] == "" for r in completed.stats())
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["write_records=True", "on_error=fail", "max_pixels=4000", "extensions=['.jpg']"],
+)
+def test_other_config_changes_rerun_what_depends_on_them(completed, change):
+    """README: a config value that changes results re-runs what depends on
+    it; a block that runs again reuses the outputs of images it does not
+    affect."""
+    extra = "Forest/extra.png"
+    if change.startswith("extensions"):  # an image that .jpg alone leaves out
+        with Image.open(completed.data / "Forest" / "Forest_1.jpg") as im:
+            im.save(completed.data / extra)
+        completed.snakemake()
+    images, stats = completed.images(), (completed.results / "stats.tsv").read_bytes()
+    pngs, plan = png_times(completed), plan_of(completed)
+    run = completed.snakemake("--config", change)
+    blocks = completed.planned_blocks()
+    if change.startswith("extensions"):  # the plan changes, as on removing it
+        changed, old, now = changed_in_plan(plan, plan_of(completed))
+        assert now == old - {extra}
+        assert run.rules()["process_block"] == len(changed) == 1
+    else:  # every block
+        assert run.rules()["process_block"] == len(blocks)
+    assert completed.snakemake("--config", change, "-n").nothing_to_do()
+    logs = completed.workdir / "logs" / "process_block"
+    if change == "max_pixels=4000":  # every .test image has 64x64 pixels
+        assert completed.stats() == []
+        assert read_tsv(completed.results / "rejected.tsv") == [
+            {"path": p, "reason": "64x64 = 4096 pixels, more than max_pixels (4000)"}
+            for p in images
+        ]
+        assert png_times(completed) == {}
+        return
+    if change.startswith("extensions"):
+        assert run.rules()["plan_blocks"] == 1
+        kept = [p for p in images if p.endswith(".jpg")]
+        assert [r["path"] for r in completed.stats()] == kept
+        assert not (completed.results / "greyscale" / f"{extra}.png").exists()
+        assert png_times(completed) == {
+            k: t for k, t in pngs.items() if k != extra + ".png"
+        }
+        return
+    # results as before
+    assert (completed.results / "stats.tsv").read_bytes() == stats
+    if change == "on_error=fail":  # and every image's outputs reused
+        assert png_times(completed) == pngs
+        for block in blocks:
+            assert "(0 processed," in (logs / f"{block}.log").read_text()
+    else:  # every image has a new output, its record
+        for row in completed.stats():
+            record = completed.results / "stats" / f"{row['path']}.json"
+            written = json.loads(record.read_text())
+            assert written["path"] == row["path"]
+            assert written["mean"] == float(row["mean"])
+
+
+def is_shown(name: str, label: str) -> bool:
+    return label == name or (label.endswith("…") and name.startswith(label[:-1]))
+
+
+def test_gallery_images_sets_how_many_each_sheet_shows(completed):
+    run = completed.snakemake("--config", "gallery_images=2")
+    assert "process_block" not in run.rules()
+    for sheet in (completed.results / "galleries").glob("*.svg"):
+        # each image: its name (shortened with "…" when long), then its mean
+        # to one decimal
+        shown = re.findall(
+            r">([^<>]+)</text><text[^>]*>mean ([\d.]+)<", sheet.read_text()
+        )
+        by_mean = sorted(
+            (pillow_row(completed.data / sheet.stem / n)["mean"], n)
+            for n in os.listdir(completed.data / sheet.stem)
+        )
+        names = [
+            next(n for m, n in by_mean if is_shown(n, label) and f"{m:.1f}" == mean)
+            for label, mean in shown
+        ]
+        assert len(names) == len(set(names)) == 4, sheet.name
+        assert names[:2] == [n for _, n in by_mean[:2]], sheet.name
+        assert set(names[2:]) == {n for _, n in by_mean[-2:]}, sheet.name
+    assert len(list((completed.results / "galleries").glob("*.svg"))) == 10
 
 
 def test_config_change_that_does_not_change_results_reruns_nothing(completed):
@@ -379,6 +492,26 @@ def test_one_image_first(fresh):
         if p.startswith("River/") or p.startswith("SeaLake/SeaLake_1")
     ]
     assert paths == expected
+
+
+@pytest.mark.parametrize("selection", ["include=['River/*']", "limit=5"])
+def test_processed_plus_rejected_equals_the_images_selected(fresh, selection):
+    """README: processed plus rejected equals the images selected; with
+    include or limit, not all that were found."""
+    broken = "AnnualCrop/AnnualCrop_0.jpg"  # the first image, a River/ one too
+    for name in (broken, "River/River_0.jpg"):
+        (fresh.data / name).write_bytes(b"not an image")
+    images = fresh.images()
+    if selection.startswith("include"):
+        selected = [p for p in images if p.startswith("River/")]
+    else:
+        selected = images[:5]  # the first images by path
+    fresh.snakemake("--config", selection)
+    processed = [r["path"] for r in fresh.stats()]
+    rejected = [r["path"] for r in read_tsv(fresh.results / "rejected.tsv")]
+    assert len(rejected) == 1 and rejected[0] in (broken, "River/River_0.jpg")
+    assert sorted(processed + rejected) == selected
+    assert len(processed) + len(rejected) < len(images)
 
 
 def test_a_single_block_can_be_targeted(fresh):

@@ -7,6 +7,12 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 
+# Looking (a dry run, --report, --summary, --lint) must write no file, and the
+# engine lives inside the workflow: no __pycache__ there, in this process or in
+# the job processes it starts (they inherit the environment).
+sys.dont_write_bytecode = True
+os.environ.update(PYTHONDONTWRITEBYTECODE="1")
+
 SCRIPTS = os.path.normpath(os.path.join(workflow.current_basedir, "..", "scripts"))
 sys.path.insert(0, SCRIPTS)
 
