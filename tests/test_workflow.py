@@ -396,7 +396,7 @@ def is_shown(name: str, label: str) -> bool:
 def test_gallery_images_sets_how_many_each_sheet_shows(completed):
     run = completed.snakemake("--config", "gallery_images=2")
     assert "process_block" not in run.rules()
-    for sheet in (completed.results / "galleries").glob("*.svg"):
+    for sheet in (completed.results / "plots" / "galleries").glob("*.svg"):
         # each image: its name (shortened with "…" when long), then its mean
         # to one decimal
         shown = re.findall(
@@ -413,7 +413,7 @@ def test_gallery_images_sets_how_many_each_sheet_shows(completed):
         assert len(names) == len(set(names)) == 4, sheet.name
         assert names[:2] == [n for _, n in by_mean[:2]], sheet.name
         assert set(names[2:]) == {n for _, n in by_mean[-2:]}, sheet.name
-    assert len(list((completed.results / "galleries").glob("*.svg"))) == 10
+    assert len(list((completed.results / "plots" / "galleries").glob("*.svg"))) == 10
 
 
 def test_config_change_that_does_not_change_results_reruns_nothing(completed):

@@ -32,7 +32,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 config["extensions"] = list(inventory.normalise_extensions(config["extensions"]))
 STATE = State(config, SCRIPTS)
 # where a job finds the files of single images, even in a shadow directory
-os.environ[results.WORKDIR_VARIABLE] = os.getcwd()
+os.environ.update({results.WORKDIR_VARIABLE: os.getcwd()})
 # what the report shows: the analysis says (its module's REPORT)
 try:
     REPORT = STATE.report()
