@@ -115,41 +115,52 @@ def scan(input_dir: str, extensions, *, with_stat: bool = True) -> Listing:
     return found
 
 
-def _walk(folder: str, prefix: str, wanted, with_stat: bool, found: Listing) -> None:
+def _walk(
+    folder: str, prefix: str, wanted, with_stat: bool, found: Listing, parent=None
+) -> None:
+    # Each folder is opened once and its entries examined relative to it
+    # (fstatat): the kernel then resolves one name, not the whole path.
     try:
-        with os.scandir(folder) as it:
-            entries = list(it)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY, dir_fd=parent)
+        try:
+            entries = list(os.scandir(fd))
+        except OSError:
+            os.close(fd)
+            raise
     except OSError as e:
         where = prefix.rstrip("/") or "."
         found.skipped.append(Skipped(where, f"folder cannot be read: {e.strerror}"))
         return
-    files, folders = [], []
-    for entry in entries:
-        if entry.name[0] == ".":
-            found.skipped.append(Skipped(prefix + entry.name, "hidden"))
-            continue
-        try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-        except OSError:
-            is_dir = False
-        (folders if is_dir else files).append(entry)
-    # Path order: a folder's images follow every name of its parent that
-    # sorts before "<folder>/" ("a-b.jpg" and "a.b.jpg" come before "a/x").
-    files.sort(key=_NAME)
-    names = [entry.name for entry in files]
-    done = 0
-    for sub in sorted(folders, key=_NAME):
-        cut = bisect.bisect_left(names, sub.name + "/", done)
-        _files(files[done:cut], prefix, wanted, with_stat, found)
-        done = cut
-        _walk(sub.path, prefix + sub.name + "/", wanted, with_stat, found)
-    _files(files[done:], prefix, wanted, with_stat, found)
+    try:
+        files, folders = [], []
+        for entry in entries:
+            if entry.name[0] == ".":
+                found.skipped.append(Skipped(prefix + entry.name, "hidden"))
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            (folders if is_dir else files).append(entry)
+        # Path order: a folder's images follow every name of its parent that
+        # sorts before "<folder>/" ("a-b.jpg" and "a.b.jpg" come before "a/x").
+        files.sort(key=_NAME)
+        names = [entry.name for entry in files]
+        done = 0
+        for sub in sorted(folders, key=_NAME):
+            cut = bisect.bisect_left(names, sub.name + "/", done)
+            _files(files[done:cut], prefix, wanted, with_stat, found, fd)
+            done = cut
+            _walk(sub.name, prefix + sub.name + "/", wanted, with_stat, found, fd)
+        _files(files[done:], prefix, wanted, with_stat, found, fd)
+    finally:
+        os.close(fd)
 
 
 _NAME = operator.attrgetter("name")
 
 
-def _files(entries, prefix: str, wanted, with_stat: bool, found: Listing) -> None:
+def _files(entries, prefix: str, wanted, with_stat: bool, found: Listing, fd) -> None:
     paths, sizes, mtimes, skipped = (
         found.paths,
         found.sizes,
@@ -160,7 +171,7 @@ def _files(entries, prefix: str, wanted, with_stat: bool, found: Listing) -> Non
         name = entry.name
         rel = prefix + name
         if not name.lower().endswith(wanted):
-            if entry.is_symlink() and os.path.isdir(entry.path):
+            if entry.is_symlink() and _is_folder(name, fd):
                 skipped.append(Skipped(rel, "link to a folder (not followed)"))
             else:
                 skipped.append(Skipped(rel, "not an image file extension"))
@@ -181,6 +192,13 @@ def _files(entries, prefix: str, wanted, with_stat: bool, found: Listing) -> Non
             skipped.append(Skipped(rel, "link to a folder (not followed)"))
         else:
             skipped.append(Skipped(rel, "not a regular file"))
+
+
+def _is_folder(name: str, fd: int) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(name, dir_fd=fd).st_mode)
+    except OSError:
+        return False
 
 
 def stat_files(input_dir: str, paths: list[str]) -> Listing:
