@@ -21,6 +21,6 @@ with job_log(sm.log[0]) as log:
     )
     # not a param: moving the data must not re-run this
     n = galleries.make_galleries(
-        stats, sm.config["input_dir"], sm.output.sheets, sm.params.per_row
+        groups, sm.config["input_dir"], sm.output.sheets, sm.params.per_row
     )
     log.info("plotted %d images; %d contact sheets", len(groups), n)

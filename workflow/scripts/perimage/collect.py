@@ -35,46 +35,48 @@ def read_blocks(
     ``expected`` is the number of images the plan assigned to these blocks;
     a different total means a block table does not match its plan.
     """
-    read = [tables.BlockTable.read(path) for path in block_tables]
-    # an analysis may return other columns for some images: their union,
-    # in the order they first appear
-    columns = list(dict.fromkeys(c for table in read for c in table.columns))
-    good: list[list[str]] = []
-    bad: list[tuple[str, str]] = []
-    for table in read:
-        rows = table.rows if table.columns == columns else _widen(table, columns)
-        for row in rows:
-            if row[-4]:  # BlockTable.error
-                bad.append((row[0], row[-4]))
-            else:
-                good.append(row)
-    if len(good) + len(bad) != expected:
+    # imported here: Snakemake's start-up imports this module for the above
+    import pyarrow.compute as pc
+
+    from . import textcolumns
+
+    read = [tables.read_block_columns(path) for path in block_tables]
+    total = sum(table.num_rows for table in read)
+    if total != expected:
         raise CollectError(
-            f"the block tables list {len(good) + len(bad)} images but the plan has"
+            f"the block tables list {total} images but the plan has"
             f" {expected}; run the workflow again to re-process the blocks"
         )
-    good.sort(key=lambda row: row[0])
-    bad.sort()
-    names = ["path", *columns]
-    by_column = list(zip(*good, strict=True)) or [()] * len(names)
-    data = {name: list(values) for name, values in zip(names, by_column, strict=False)}
-    return tables.StatsTable.from_columns(data), bad
-
-
-def _widen(table: tables.BlockTable, columns: list[str]) -> list[list[str]]:
-    rows = []
-    for row in table.rows:
-        values = table.values(row)
-        rows.append([row[0], *(values.get(c, "") for c in columns), *row[-4:]])
-    return rows
+    # an analysis may return other columns for some images: their union,
+    # in the order they first appear
+    names = ["path"]
+    names += dict.fromkeys(
+        c for t in read for c in tables.analysis_columns(t.schema.names)
+    )
+    good, bad = [], []
+    for table in read:
+        failed = pc.not_equal(table["_error"], "")
+        if pc.any(failed).as_py():
+            bad.append(table.filter(failed).select(["path", "_error"]))
+            table = table.filter(pc.invert(failed))
+        good.append(textcolumns.with_columns(table, names))
+    stats = (
+        textcolumns.sorted_rows(good, ["path"]) if good else textcolumns.empty(names)
+    )
+    rejected = []
+    if bad:
+        bad_rows = textcolumns.sorted_rows(bad, ["path", "_error"])
+        paths, reasons = bad_rows["path"].to_pylist(), bad_rows["_error"].to_pylist()
+        rejected = list(zip(paths, reasons, strict=True))
+    return tables.StatsTable(stats), rejected
 
 
 def write(stats: tables.StatsTable, rejected, stats_out: str, rejected_out: str):
     """``results/stats.tsv`` and ``results/rejected.tsv``."""
+    from . import textcolumns
+
     with atomic.open_text(stats_out) as fh:
-        tables.write_rows(
-            fh, stats.columns, zip(*(stats.text(c) for c in stats.columns), strict=True)
-        )
+        textcolumns.write_tsv(fh, stats.table)
     with atomic.open_text(rejected_out) as fh:
         tables.write_reasons(fh, rejected)
     if rejected:

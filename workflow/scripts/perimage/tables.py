@@ -18,10 +18,14 @@ import csv
 import functools
 import io
 import json
-import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import layout
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 BLOCK_MAGIC = "#perimage-block-table"
 # The engine's own columns of a block table, after the analysis's: why the
@@ -156,57 +160,68 @@ class BlockTable:
             return None
 
 
+def read_block_columns(path: str) -> pa.Table:
+    """A block table by column, every cell as text: the rows
+    ``BlockTable.read`` reads, without a Python string per cell."""
+    from . import textcolumns  # pyarrow: only the jobs that use it import it
+
+    with open(path, "rb") as fh:
+        first = fh.readline()
+        data = fh.read()
+    if not first.startswith(BLOCK_MAGIC.encode() + b" "):
+        raise ValueError(f"{path} is not a block table")
+    table = textcolumns.read_tsv(data)
+    if table is None:  # cells that only the csv module reads exactly
+        block = BlockTable.read(path)
+        return textcolumns.from_rows(block.header, block.rows)
+    header = table.column_names
+    if header[0] != "path" or header[-4:] != ENGINE_COLUMNS:
+        raise ValueError(f"{path} has unexpected columns: {header}")
+    return table
+
+
+def analysis_columns(header: list[str]) -> list[str]:
+    """The analysis's columns of a block table's header."""
+    return [c for c in header if c != "path" and c not in ENGINE_COLUMNS]
+
+
 class StatsTable:
-    """``results/stats.tsv`` by column: ``path`` and the analysis's columns."""
+    """``results/stats.tsv`` by column: ``path`` and the analysis's columns,
+    one row per processed image, sorted by path. Every cell is the text its
+    block table holds; ``floats`` reads a column's numbers."""
 
-    def __init__(self, columns: list[str], rows: list[list[str]]):
-        self.columns = columns
-        table = list(zip(*rows, strict=True)) or [()] * len(columns)
-        self._data = dict(zip(columns, table, strict=True))
+    def __init__(self, table: pa.Table):
+        self.table = table
 
-    @classmethod
-    def from_columns(cls, data: dict[str, list[str]]) -> StatsTable:
-        table = cls.__new__(cls)
-        table.columns = list(data)
-        table._data = data
-        return table
+    @property
+    def columns(self) -> list[str]:
+        return self.table.column_names
 
     def __len__(self) -> int:
-        return len(self._data["path"])
+        return self.table.num_rows
 
-    def text(self, column: str) -> list[str]:
-        return list(self._data[column])
+    def text(self, column: str) -> pa.ChunkedArray:
+        return self.table[column]
 
-    def floats(self, column: str) -> list[float]:
-        """The column as floats; empty cells are NaN."""
-        return [float(v) if v != "" else math.nan for v in self._data[column]]
+    def floats(self, column: str) -> np.ndarray:
+        """The column as Python's ``float`` reads it; empty cells are NaN."""
+        from . import textcolumns
+
+        values = textcolumns.floats(self.table[column])
+        if values is None:
+            raise ValueError(f"the column {column} holds text that is not a number")
+        return values
 
     def numeric_columns(self) -> list[str]:
         """The analysis's columns whose every non-empty cell is a number."""
-        found = []
-        for column in self.columns[1:]:
-            values = [v for v in self._data[column] if v != ""]
-            if values and all(_is_number(v) for v in values):
-                found.append(column)
-        return found
+        from . import textcolumns
 
-    @classmethod
-    def read(cls, path: str) -> StatsTable:
-        with _open(path) as fh:
-            header, rows = read_rows(fh)
-        return cls(header, rows)
+        return [c for c in self.columns[1:] if textcolumns.numeric(self.table[c])]
 
-    @staticmethod
-    def write(path_or_fh, columns: list[str], rows) -> int:
-        return write_rows(path_or_fh, ["path", *columns], rows)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    def rows(self, indices, columns: list[str]) -> list[dict[str, str]]:
+        """The rows at ``indices``, as dicts of ``columns``: for the few that
+        are shown one by one."""
+        return self.table.select(columns).take(indices).to_pylist()
 
 
 def write_reasons(fh, rows) -> int:
