@@ -220,8 +220,13 @@ class StatsTable:
 
     def rows(self, indices, columns: list[str]) -> list[dict[str, str]]:
         """The rows at ``indices``, as dicts of ``columns``: for the few that
-        are shown one by one."""
-        return self.table.select(columns).take(indices).to_pylist()
+        are shown one by one (a cell at a time: ``take`` would first join
+        the blocks' chunks of each column)."""
+        cells = [self.table[c] for c in columns]
+        return [
+            {c: v[int(i)].as_py() for c, v in zip(columns, cells, strict=True)}
+            for i in indices
+        ]
 
 
 def write_reasons(fh, rows) -> int:
