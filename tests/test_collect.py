@@ -312,3 +312,21 @@ def test_groups_by_class_and_the_galleries_choice(tmp_path):
         else:
             paths = [r[0] for r in expected]
             assert chosen == [paths[:4], *([paths[4:]] if paths[4:] else [])]
+
+
+def test_signed_zeros_are_shown_as_a_sort_of_python_floats_has_them(tmp_path):
+    cells = ["0.0", "-0.0", "-0.0", "0.0", "1.5", "-1.5", "0.0"]
+    table = tables.BlockTable(["mean"], "v", "", [])
+    table.rows = [[f"z/{i}.jpg", v, "", "", "", ""] for i, v in enumerate(cells)]
+    table.rows += [[f"y/{i}.jpg", v, "", "", "", ""] for i, v in enumerate(cells[:2])]
+    with open(tmp_path / "0.tsv", "w", encoding="utf-8", newline="") as fh:
+        table.write(fh)
+    block_tables = [str(tmp_path / "0.tsv")]
+    _, _, columns, rows, bad = reference(block_tables)
+    stats, rejected = collect.read_blocks(block_tables, len(rows))
+    summary.write(
+        str(tmp_path / "c.tsv"), *summary.summarise(stats, rejected, ["mean"])
+    )
+    expected = reference_summary(columns, rows, bad, ["mean"])
+    assert (tmp_path / "c.tsv").read_text(encoding="utf-8") == expected
+    assert "\t-0\t" in expected

@@ -36,6 +36,7 @@ def read_blocks(
     a different total means a block table does not match its plan.
     """
     # imported here: Snakemake's start-up imports this module for the above
+    import numpy as np
     import pyarrow.compute as pc
 
     from . import textcolumns
@@ -53,30 +54,28 @@ def read_blocks(
     names += dict.fromkeys(
         c for t in read for c in tables.analysis_columns(t.schema.names)
     )
-    good, bad = [], []
-    for table in read:
-        failed = pc.not_equal(table["_error"], "")
-        if pc.any(failed).as_py():
-            bad.append(table.filter(failed).select(["path", "_error"]))
-            table = table.filter(pc.invert(failed))
-        good.append(textcolumns.with_columns(table, names))
-    stats = (
-        textcolumns.sorted_rows(good, ["path"]) if good else textcolumns.empty(names)
-    )
+    merged = [textcolumns.with_columns(t, [*names, "_error"]) for t in read]
+    if merged:
+        rows = textcolumns.sorted_rows(merged, ["path"])
+    else:
+        rows = textcolumns.empty([*names, "_error"])
+    # rejected images are found by their reason (rare: the rows stay, masked)
+    failed = pc.greater(pc.binary_length(rows["_error"]), 0)
+    keep = None
     rejected = []
-    if bad:
-        bad_rows = textcolumns.sorted_rows(bad, ["path", "_error"])
-        paths, reasons = bad_rows["path"].to_pylist(), bad_rows["_error"].to_pylist()
+    if pc.any(failed).as_py():
+        keep = np.logical_not(failed.to_numpy())
+        bad = rows.select(["path", "_error"]).filter(failed)
+        bad = textcolumns.sorted_rows([bad], ["path", "_error"])
+        paths, reasons = bad["path"].to_pylist(), bad["_error"].to_pylist()
         rejected = list(zip(paths, reasons, strict=True))
-    return tables.StatsTable(stats), rejected
+    return tables.StatsTable(rows.select(names), keep), rejected
 
 
 def write(stats: tables.StatsTable, rejected, stats_out: str, rejected_out: str):
     """``results/stats.tsv`` and ``results/rejected.tsv``."""
-    from . import textcolumns
-
     with atomic.open_text(stats_out) as fh:
-        textcolumns.write_tsv(fh, stats.table)
+        stats.write(fh)
     with atomic.open_text(rejected_out) as fh:
         tables.write_reasons(fh, rejected)
     if rejected:

@@ -188,26 +188,38 @@ def analysis_columns(header: list[str]) -> list[str]:
 class StatsTable:
     """``results/stats.tsv`` by column: ``path`` and the analysis's columns,
     one row per processed image, sorted by path. Every cell is the text its
-    block table holds; ``floats`` reads a column's numbers."""
+    block table holds; ``floats`` reads a column's numbers.
 
-    def __init__(self, table: pa.Table):
-        self.table = table
+    Held as the block tables' rows (``table``, sorted by path) and which of
+    them are processed images (``keep``; None: all): a column is filtered
+    when it is used, and the file written line by line from the kept runs,
+    since copying every column costs more than all the rest of a job."""
+
+    def __init__(self, table: pa.Table, keep: np.ndarray | None = None):
+        self._table = table
+        self._keep = keep
+        self._text: dict[str, pa.ChunkedArray] = {}
 
     @property
     def columns(self) -> list[str]:
-        return self.table.column_names
+        return self._table.column_names
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return self._table.num_rows if self._keep is None else int(self._keep.sum())
 
     def text(self, column: str) -> pa.ChunkedArray:
-        return self.table[column]
+        if column not in self._text:
+            cells = self._table[column]
+            self._text[column] = (
+                cells if self._keep is None else cells.filter(self._keep)
+            )
+        return self._text[column]
 
     def floats(self, column: str) -> np.ndarray:
         """The column as Python's ``float`` reads it; empty cells are NaN."""
         from . import textcolumns
 
-        values = textcolumns.floats(self.table[column])
+        values = textcolumns.floats(self.text(column))
         if values is None:
             raise ValueError(f"the column {column} holds text that is not a number")
         return values
@@ -216,17 +228,25 @@ class StatsTable:
         """The analysis's columns whose every non-empty cell is a number."""
         from . import textcolumns
 
-        return [c for c in self.columns[1:] if textcolumns.numeric(self.table[c])]
+        return [c for c in self.columns[1:] if textcolumns.numeric(self.text(c))]
 
     def rows(self, indices, columns: list[str]) -> list[dict[str, str]]:
         """The rows at ``indices``, as dicts of ``columns``: for the few that
         are shown one by one (a cell at a time: ``take`` would first join
         the blocks' chunks of each column)."""
-        cells = [self.table[c] for c in columns]
+        if self._keep is not None:
+            indices = self._keep.nonzero()[0][indices]
+        cells = [self._table[c] for c in columns]
         return [
             {c: v[int(i)].as_py() for c, v in zip(columns, cells, strict=True)}
             for i in indices
         ]
+
+    def write(self, fh) -> None:
+        """The table as ``results/stats.tsv`` holds it, to the text file ``fh``."""
+        from . import textcolumns
+
+        textcolumns.write_tsv(fh, self._table, self._keep)
 
 
 def write_reasons(fh, rows) -> int:

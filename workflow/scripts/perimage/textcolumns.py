@@ -109,20 +109,31 @@ QUOTED_CHARACTERS = _quoted_characters()
 QUOTED = f"[{QUOTED_CHARACTERS}]"  # a regex (RE2) of them
 
 
-def write_tsv(fh, table: pa.Table) -> None:
+def write_tsv(fh, table: pa.Table, keep: np.ndarray | None = None) -> None:
     """``table`` (text columns) as the csv module writes it, its header row
-    first, to the text file ``fh``."""
+    first, to the text file ``fh``; only the rows ``keep`` marks, if given."""
     csv.writer(fh, **DIALECT).writerow(table.column_names)
     fh.flush()
     alone = table.num_columns == 1
+    first = 0
     for batch in table.to_batches(max_chunksize=BATCH):
-        if not batch.num_rows:
+        rows = slice(first, first + batch.num_rows)
+        first += batch.num_rows
+        if not batch.num_rows or (keep is not None and not keep[rows].any()):
             continue
         cells = [_quote(column, alone) for column in batch.columns]
         lines = pc.binary_join_element_wise(
             pc.binary_join_element_wise(*cells, "\t"), "", "\n"
         )
-        fh.buffer.write(_text(lines))
+        text = _text(lines)
+        if keep is None or keep[rows].all():
+            fh.buffer.write(text)
+            continue
+        # the runs of kept lines: where keep turns on, and off
+        ends = _offsets(lines)
+        edges = np.flatnonzero(np.diff(keep[rows], prepend=False, append=False))
+        for start, stop in edges.reshape(-1, 2):
+            fh.buffer.write(text[ends[start] - ends[0] : ends[stop] - ends[0]])
 
 
 def _quote(cells: pa.Array, alone: bool) -> pa.Array:
@@ -143,11 +154,19 @@ def _plain(cells: pa.Array) -> bool:
     return not any(char.encode() in text for char in QUOTED_CHARACTERS)
 
 
+def _offsets(cells: pa.Array) -> np.ndarray:
+    """Where each cell of a string array starts in its data, and the end."""
+    offsets = cells.buffers()[1]
+    return np.frombuffer(offsets, np.int32)[
+        cells.offset : cells.offset + len(cells) + 1
+    ]
+
+
 def _text(cells: pa.Array) -> memoryview:
     """The bytes of all the cells of a string array, one after the other."""
-    _, offsets, data = cells.buffers()
-    ends = np.frombuffer(offsets, np.int32)[[cells.offset, cells.offset + len(cells)]]
-    return memoryview(data)[ends[0] : ends[1]] if data is not None else memoryview(b"")
+    data = cells.buffers()[2]
+    ends = _offsets(cells)
+    return memoryview(data)[ends[0] : ends[-1]] if data is not None else memoryview(b"")
 
 
 def floats(cells: pa.ChunkedArray) -> np.ndarray | None:
