@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 from . import atomic, tables
 
@@ -41,7 +43,9 @@ def read_blocks(
 
     from . import textcolumns
 
-    read = [tables.read_block_columns(path) for path in block_tables]
+    # one table per thread: faster than Arrow's threads within each table
+    with ThreadPoolExecutor(_usable_cpus()) as pool:
+        read = list(pool.map(tables.read_block_columns, block_tables))
     total = sum(table.num_rows for table in read)
     if total != expected:
         raise CollectError(
@@ -70,6 +74,12 @@ def read_blocks(
         paths, reasons = bad["path"].to_pylist(), bad["_error"].to_pylist()
         rejected = list(zip(paths, reasons, strict=True))
     return tables.StatsTable(rows.select(names), keep), rejected
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):  # Linux: the CPUs a job may use
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def write(stats: tables.StatsTable, rejected, stats_out: str, rejected_out: str):

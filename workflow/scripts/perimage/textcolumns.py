@@ -36,6 +36,7 @@ def read_tsv(data: bytes) -> pa.Table | None:
     names = header.decode("utf-8").split("\t")
     return pcsv.read_csv(
         pa.py_buffer(data),
+        read_options=pcsv.ReadOptions(use_threads=False),  # a table per thread
         parse_options=pcsv.ParseOptions(
             delimiter="\t",
             # a quoted cell may hold a line end; looking for them costs time
