@@ -199,6 +199,7 @@ class StatsTable:
         self._table = table
         self._keep = keep
         self._text: dict[str, pa.ChunkedArray] = {}
+        self._floats: dict[str, np.ndarray] = {}
 
     @property
     def columns(self) -> list[str]:
@@ -216,13 +217,17 @@ class StatsTable:
         return self._text[column]
 
     def floats(self, column: str) -> np.ndarray:
-        """The column as Python's ``float`` reads it; empty cells are NaN."""
+        """The column as Python's ``float`` reads it; empty cells are NaN.
+        Read once (the figures use a column several times), so read-only."""
         from . import textcolumns
 
-        values = textcolumns.floats(self.text(column))
-        if values is None:
-            raise ValueError(f"the column {column} holds text that is not a number")
-        return values
+        if column not in self._floats:
+            values = textcolumns.floats(self.text(column))
+            if values is None:
+                raise ValueError(f"the column {column} holds text that is not a number")
+            values.flags.writeable = False
+            self._floats[column] = values
+        return self._floats[column]
 
     def numeric_columns(self) -> list[str]:
         """The analysis's columns whose every non-empty cell is a number."""
