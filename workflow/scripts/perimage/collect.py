@@ -5,8 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from . import atomic, tables
+
+if TYPE_CHECKING:
+    from .statstable import StatsTable
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,7 @@ def count_rejected(path: str) -> int:
 
 def read_blocks(
     block_tables: list[str], expected: int
-) -> tuple[tables.StatsTable, list[tuple[str, str]]]:
+) -> tuple[StatsTable, list[tuple[str, str]]]:
     """All images of the block tables, sorted by path: the processed ones as
     ``results/stats.tsv`` holds them, and the rejected ones with reasons.
 
@@ -41,11 +45,11 @@ def read_blocks(
     import numpy as np
     import pyarrow.compute as pc
 
-    from . import textcolumns
+    from . import statstable, textcolumns
 
     # one table per thread: faster than Arrow's threads within each table
     with ThreadPoolExecutor(_usable_cpus()) as pool:
-        read = list(pool.map(tables.read_block_columns, block_tables))
+        read = list(pool.map(statstable.read_block_columns, block_tables))
     total = sum(table.num_rows for table in read)
     if total != expected:
         raise CollectError(
@@ -56,7 +60,7 @@ def read_blocks(
     # in the order they first appear
     names = ["path"]
     names += dict.fromkeys(
-        c for t in read for c in tables.analysis_columns(t.schema.names)
+        c for t in read for c in statstable.analysis_columns(t.schema.names)
     )
     merged = [textcolumns.with_columns(t, [*names, "_error"]) for t in read]
     if merged:
@@ -73,7 +77,7 @@ def read_blocks(
         bad = textcolumns.sorted_rows([bad], ["path", "_error"])
         paths, reasons = bad["path"].to_pylist(), bad["_error"].to_pylist()
         rejected = list(zip(paths, reasons, strict=True))
-    return tables.StatsTable(rows.select(names), keep), rejected
+    return statstable.StatsTable(rows.select(names), keep), rejected
 
 
 def _usable_cpus() -> int:
@@ -82,7 +86,7 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def write(stats: tables.StatsTable, rejected, stats_out: str, rejected_out: str):
+def write(stats: StatsTable, rejected, stats_out: str, rejected_out: str):
     """``results/stats.tsv`` and ``results/rejected.tsv``."""
     with atomic.open_text(stats_out) as fh:
         stats.write(fh)

@@ -8,6 +8,7 @@ import os
 import numpy as np
 
 from . import plan, summary, tables
+from .statstable import StatsTable
 from .svgplot import Box, Chart, colour, message, rows_height
 
 
@@ -15,7 +16,7 @@ class ByClass:
     """The rows of ``results/stats.tsv`` grouped by class: ``names`` sorted,
     ``index`` each row's class among them."""
 
-    def __init__(self, stats: tables.StatsTable):
+    def __init__(self, stats: StatsTable):
         self.stats = stats
         self.names, self.index = summary.classes(stats.text("path"))
         self.counts = np.bincount(self.index, minlength=len(self.names))

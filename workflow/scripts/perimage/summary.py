@@ -10,6 +10,7 @@ import numpy as np
 
 from . import atomic, tables, textcolumns
 from .layout import class_of
+from .statstable import StatsTable
 
 ALL = "(all)"
 STATISTICS = ("min", "q25", "median", "q75", "max", "mean", "std")
@@ -28,7 +29,7 @@ def classes(paths) -> tuple[list[str], np.ndarray]:
 
 
 def summarise(
-    stats: tables.StatsTable, rejected: list[tuple[str, str]], columns: list[str]
+    stats: StatsTable, rejected: list[tuple[str, str]], columns: list[str]
 ) -> tuple[list[str], list[list]]:
     """One row per class, sorted by name, then one for all images: ``class``,
     ``images``, ``rejected``, and for each column its minimum, quartiles
