@@ -20,5 +20,5 @@ def draw(stats, folder: str, *, settings: dict, input_dir: str) -> None:
     plots.min_max_spread(groups, figure_path(folder, "min_max_spread"))
     plots.mean_vs_std(groups, figure_path(folder, "mean_vs_std"))
     sheets = os.path.join(folder, "galleries")
-    n = galleries.make_galleries(stats, input_dir, sheets, settings["gallery_images"])
+    n = galleries.make_galleries(groups, input_dir, sheets, settings["gallery_images"])
     log.info("plotted %d images; %d contact sheets", len(groups), n)

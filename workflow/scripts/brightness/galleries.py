@@ -14,9 +14,10 @@ import logging
 import os
 from xml.sax.saxutils import escape
 
-from perimage import atomic, decode, png, tables
+import numpy as np
+from perimage import atomic, decode, png
 from perimage.errors import Rejected
-from perimage.layout import class_of
+from perimage.plots import ByClass
 from perimage.svgplot import FONT
 from PIL import Image
 
@@ -54,26 +55,32 @@ def thumbnail(row: dict, input_dir: str) -> tuple[bytes, tuple[int, int]] | None
         return None
 
 
-def choose(rows: list[dict], per_row: int) -> list[tuple[str, list[dict]]]:
-    """Rows of the sheet: the darkest and the brightest ``per_row`` images by
-    mean; a class too small for that is shown whole, darkest first."""
-    ordered = sorted(rows, key=lambda r: (float(r["mean"]), r["path"]))
+def choose(ordered: np.ndarray, per_row: int) -> list[tuple[str, np.ndarray]]:
+    """Rows of the sheet from a class's row numbers ordered by mean: the
+    darkest and the brightest ``per_row`` images; a class too small for that
+    is shown whole, darkest first."""
     if len(ordered) > 2 * per_row:
         return [("darkest", ordered[:per_row]), ("brightest", ordered[-per_row:][::-1])]
     first, rest = ordered[:per_row], ordered[per_row:]
-    return [("darkest first", first)] + ([("", rest)] if rest else [])
+    return [("darkest first", first)] + ([("", rest)] if len(rest) else [])
 
 
 def contact_sheet(
-    name: str, rows: list[dict], input_dir: str, per_row: int, path: str
+    name: str,
+    count: int,
+    groups: list[tuple[str, list[dict]]],
+    input_dir: str,
+    per_row: int,
+    path: str,
 ) -> None:
-    groups = choose(rows, per_row)
+    """The sheet of a class of ``count`` images: rows of chosen images, each
+    a dict of its ``path``, ``greyscale`` and ``mean`` cells."""
     row_height = CAPTION + CELL + GAP
     width = LABELS + per_row * (CELL + GAP) + GAP
     height = TITLE + len(groups) * row_height
     parts = [
         f'<text x="{GAP}" y="28" font-size="18" font-weight="bold">'
-        f"{escape(name)}: {len(rows)} images</text>"
+        f"{escape(name)}: {count} images</text>"
     ]
     for r, (label, group) in enumerate(groups):
         top = TITLE + r * row_height
@@ -123,20 +130,21 @@ def contact_sheet(
     atomic.write_bytes(path, svg.encode("utf-8"))
 
 
-def make_galleries(
-    stats: tables.StatsTable, input_dir: str, out_dir: str, per_row: int
-) -> int:
+def make_galleries(groups: ByClass, input_dir: str, out_dir: str, per_row: int) -> int:
     """One contact sheet per class in ``out_dir``; returns how many."""
     os.makedirs(out_dir, exist_ok=True)
-    if not len(stats):
+    if not len(groups):
         return 0
-    columns = {c: stats.text(c) for c in ("path", "greyscale", "mean")}
-    by_class: dict[str, list[dict]] = {}
-    for i, path in enumerate(columns["path"]):
-        row = {c: v[i] for c, v in columns.items()}
-        by_class.setdefault(class_of(path), []).append(row)
-    for name, rows in sorted(by_class.items()):
+    stats = groups.stats
+    means = stats.floats("mean")
+    for name, members in zip(groups.names, groups.members(), strict=True):
+        # by mean, then by path: the members are in the table's order (by path)
+        ordered = members[np.argsort(means[members], kind="stable")]
+        shown = [
+            (label, stats.rows(rows, ["path", "greyscale", "mean"]))
+            for label, rows in choose(ordered, per_row)
+        ]
         sheet = os.path.join(out_dir, f"{name}.svg")
-        contact_sheet(name, rows, input_dir, per_row, sheet)
-        log.info("%s: %d images, sheet %s.svg", name, len(rows), name)
-    return len(by_class)
+        contact_sheet(name, len(members), shown, input_dir, per_row, sheet)
+        log.info("%s: %d images, sheet %s.svg", name, len(members), name)
+    return len(groups.names)

@@ -7,30 +7,39 @@ import os
 
 import numpy as np
 
-from . import plan, tables
+from . import plan, summary, tables
 from .figures import figure_path
-from .layout import class_of
+from .statstable import StatsTable
 from .svgplot import Box, Chart, colour, message, rows_height
 
 
 class ByClass:
-    """The rows of ``results/stats.tsv`` grouped by class."""
+    """The rows of ``results/stats.tsv`` grouped by class: ``names`` sorted,
+    ``index`` each row's class among them."""
 
-    def __init__(self, stats: tables.StatsTable):
+    def __init__(self, stats: StatsTable):
         self.stats = stats
-        self.classes = np.array([class_of(p) for p in stats.text("path")], dtype=object)
-        self.names = sorted(set(self.classes.tolist()))
+        self.names, self.index = summary.classes(stats.text("path"))
+        self.counts = np.bincount(self.index, minlength=len(self.names))
+        # each class's row numbers, in the table's order (by path)
+        order = np.argsort(self.index, kind="stable")
+        self._members = (
+            np.split(order, np.cumsum(self.counts)[:-1]) if self.names else []
+        )
 
     def __len__(self) -> int:
         return len(self.stats)
 
+    def members(self) -> list[np.ndarray]:
+        """Each class's row numbers, in the table's order (by path)."""
+        return self._members
+
     def values(self, column: str) -> list[np.ndarray]:
-        v = np.array(self.stats.floats(column))
-        return [v[self.classes == name] for name in self.names]
+        v = self.stats.floats(column)
+        return [v[rows] for rows in self.members()]
 
     def labels(self) -> list[str]:
-        counts = [int((self.classes == n).sum()) for n in self.names]
-        return [f"{n} ({c})" for n, c in zip(self.names, counts, strict=True)]
+        return [f"{n} ({c})" for n, c in zip(self.names, self.counts, strict=True)]
 
 
 def distribution_by_class(

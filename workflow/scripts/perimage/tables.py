@@ -8,7 +8,8 @@ exactly (``repr`` of a float).
   block, with what the next run needs to reuse it. Its first line is a
   comment holding the table's metadata (``BlockTable``).
 - ``results/stats.tsv``: ``path``, then the analysis's columns, one row per
-  processed image (``StatsTable``).
+  processed image (``statstable.StatsTable``, which reads the block tables by
+  column: apart, so that the block jobs' code does not include it).
 - ``results/rejected.tsv`` and the plan's ``skipped.tsv``: ``path``, ``reason``.
 """
 
@@ -18,7 +19,6 @@ import csv
 import functools
 import io
 import json
-import math
 from dataclasses import dataclass, field
 
 from . import results
@@ -212,49 +212,6 @@ class BlockTable:
             return None
         except (ValueError, KeyError, IndexError, UnicodeDecodeError, csv.Error):
             return None
-
-
-class StatsTable:
-    """``results/stats.tsv`` by column: ``path`` and the analysis's columns."""
-
-    def __init__(self, columns: list[str], rows: list[list[str]]):
-        self.columns = columns
-        table = list(zip(*rows, strict=True)) or [()] * len(columns)
-        self._data = dict(zip(columns, table, strict=True))
-
-    @classmethod
-    def from_columns(cls, data: dict[str, list[str]]) -> StatsTable:
-        table = cls.__new__(cls)
-        table.columns = list(data)
-        table._data = data
-        return table
-
-    def __len__(self) -> int:
-        return len(self._data["path"])
-
-    def text(self, column: str) -> list[str]:
-        return list(self._data[column])
-
-    def floats(self, column: str) -> list[float]:
-        """The column as floats; empty cells are NaN."""
-        return [float(v) if v != "" else math.nan for v in self._data[column]]
-
-    def numeric_columns(self) -> list[str]:
-        """The analysis's columns whose every non-empty cell is a number."""
-        found = []
-        for column in self.columns[1:]:
-            values = [v for v in self._data[column] if v != ""]
-            if values and all(_is_number(v) for v in values):
-                found.append(column)
-        return found
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def write_reasons(fh, rows) -> int:

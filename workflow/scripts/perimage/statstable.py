@@ -1,0 +1,100 @@
+"""``results/stats.tsv`` by column (``StatsTable``), and the block tables it
+is made from, read by column: the aggregate jobs' tables, with pyarrow.
+
+Apart from ``tables`` (which owns the block table's format) because the block
+jobs import that: their code version, and their start-up, include none of
+this.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from . import tables, textcolumns
+
+
+def read_block_columns(path: str) -> pa.Table:
+    """A block table by column, every cell as text: the rows
+    ``tables.BlockTable.read`` reads, without a Python string per cell."""
+    with open(path, "rb") as fh:
+        first = fh.readline()
+        data = fh.read()
+    if not first.startswith(tables.BLOCK_MAGIC.encode() + b" "):
+        raise ValueError(f"{path} is not a block table")
+    table = textcolumns.read_tsv(data)
+    if table is None:  # cells that only the csv module reads exactly
+        block = tables.BlockTable.read(path)
+        return textcolumns.from_rows(block.header, block.rows)
+    header = table.column_names
+    if header[0] != "path" or header[-4:] != tables.ENGINE_COLUMNS:
+        raise ValueError(f"{path} has unexpected columns: {header}")
+    return table
+
+
+def analysis_columns(header: list[str]) -> list[str]:
+    """The analysis's columns of a block table's header."""
+    return [c for c in header if c != "path" and c not in tables.ENGINE_COLUMNS]
+
+
+class StatsTable:
+    """``results/stats.tsv`` by column: ``path`` and the analysis's columns,
+    one row per processed image, sorted by path. Every cell is the text its
+    block table holds; ``floats`` reads a column's numbers.
+
+    Held as the block tables' rows (``table``, sorted by path) and which of
+    them are processed images (``keep``; None: all): a column is filtered
+    when it is used, and the file written line by line from the kept runs,
+    since copying every column costs more than all the rest of a job."""
+
+    def __init__(self, table: pa.Table, keep: np.ndarray | None = None):
+        self._table = table
+        self._keep = keep
+        self._text: dict[str, pa.ChunkedArray] = {}
+        self._floats: dict[str, np.ndarray] = {}
+
+    @property
+    def columns(self) -> list[str]:
+        return self._table.column_names
+
+    def __len__(self) -> int:
+        return self._table.num_rows if self._keep is None else int(self._keep.sum())
+
+    def text(self, column: str) -> pa.ChunkedArray:
+        if column not in self._text:
+            cells = self._table[column]
+            self._text[column] = (
+                cells if self._keep is None else cells.filter(self._keep)
+            )
+        return self._text[column]
+
+    def floats(self, column: str) -> np.ndarray:
+        """The column as Python's ``float`` reads it; empty cells are NaN.
+        Read once (the figures use a column several times), so read-only."""
+        if column not in self._floats:
+            values = textcolumns.floats(self.text(column))
+            if values is None:
+                raise ValueError(f"the column {column} holds text that is not a number")
+            values.flags.writeable = False
+            self._floats[column] = values
+        return self._floats[column]
+
+    def numeric_columns(self) -> list[str]:
+        """The analysis's columns whose every non-empty cell is a number."""
+        return [c for c in self.columns[1:] if textcolumns.numeric(self.text(c))]
+
+    def rows(self, indices, columns: list[str]) -> list[dict[str, str]]:
+        """The rows at ``indices``, as dicts of ``columns``: for the few that
+        are shown one by one (a cell at a time: ``take`` would first join
+        the blocks' chunks of each column)."""
+        if self._keep is not None:
+            indices = np.flatnonzero(self._keep)[indices]
+        cells = [self._table[c] for c in columns]
+        return [
+            {c: v[int(i)].as_py() for c, v in zip(columns, cells, strict=True)}
+            for i in indices
+        ]
+
+    def write(self, fh) -> None:
+        """The table as ``results/stats.tsv`` holds it, to the text file ``fh``."""
+        textcolumns.write_tsv(fh, self._table, self._keep)

@@ -1,0 +1,219 @@
+"""Tables of text cells held by column (pyarrow), for the jobs that read,
+merge and write a million rows: no Python object per cell.
+
+Cells stay the text the csv module wrote, and are written back as it writes
+them (``tables.write_rows``: tab-separated, ``\\n`` at line ends, a cell
+quoted only when it must be); numbers are parsed only where they are
+computed with. Import this module only where it is used: pyarrow takes a
+while to import, and Snakemake's start-up and the block jobs need none of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+DIALECT = {"delimiter": "\t", "lineterminator": "\n"}  # as tables.write_rows
+BATCH = 1 << 16  # rows formatted at a time when writing
+
+
+def read_tsv(data: bytes) -> pa.Table | None:
+    """A table as the csv module writes it (its header row first), every
+    column as text; None when only the csv module reads it exactly: a cell
+    holds a carriage return (not quoted by the csv module, a line end to
+    Arrow), or the header has a quoted name."""
+    end = data.find(b"\n")
+    header = data[:end] if end >= 0 else data
+    if b"\r" in data or b'"' in header:
+        return None
+    names = header.decode("utf-8").split("\t")
+    return pcsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pcsv.ReadOptions(use_threads=False),  # a table per thread
+        parse_options=pcsv.ParseOptions(
+            delimiter="\t",
+            # a quoted cell may hold a line end; looking for them costs time
+            newlines_in_values=b'"' in data,
+            ignore_empty_lines=False,
+        ),
+        convert_options=pcsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+        ),
+    )
+
+
+def from_rows(header: list[str], rows: list[list[str]]) -> pa.Table:
+    by_column = list(zip(*rows, strict=True)) or [()] * len(header)
+    return pa.table([pa.array(cells, pa.string()) for cells in by_column], names=header)
+
+
+def empty(names: list[str]) -> pa.Table:
+    return pa.table([pa.array([], pa.string()) for _ in names], names=names)
+
+
+def with_columns(table: pa.Table, names: list[str]) -> pa.Table:
+    """The table's columns ``names``, in that order; a column it lacks is
+    empty cells."""
+    empty = pa.repeat("", table.num_rows)
+    return pa.table(
+        [table[n] if n in table.column_names else empty for n in names], names=names
+    )
+
+
+def sorted_rows(tables: list[pa.Table], keys: list[str]) -> pa.Table:
+    """The rows of ``tables`` (of the same columns), one after the other,
+    then sorted by the text of ``keys`` (code point order), stably."""
+    runs = sorted((t for t in tables if t.num_rows), key=lambda t: _first(t, keys))
+    if _increasing(runs, keys):  # block tables: no sort, and no copy
+        return pa.concat_tables(runs) if runs else tables[0]
+    rows = pa.concat_tables(tables)
+    return rows.take(pc.sort_indices(rows, [(k, "ascending") for k in keys]))
+
+
+def _first(table: pa.Table, keys: list[str]) -> tuple:
+    return tuple(table[k][0].as_py() for k in keys)
+
+
+def _increasing(runs: list[pa.Table], keys: list[str]) -> bool:
+    """Whether the runs, one after the other, are in strictly increasing
+    order of their first key: then no two rows tie, and sorting them by all
+    keys, stably or not, changes nothing."""
+    key = keys[0]
+    for before, after in itertools.pairwise(runs):
+        if not before[key][-1].as_py() < after[key][0].as_py():
+            return False
+    for run in runs:
+        column = run[key]
+        if len(column) > 1 and not pc.all(pc.less(column[:-1], column[1:])).as_py():
+            return False
+    return True
+
+
+def _quoted_characters() -> str:
+    """What makes the csv module quote a cell."""
+    found = ""
+    for char in '\t\n\r"':
+        out = io.StringIO()
+        csv.writer(out, **DIALECT).writerow([f"a{char}b"])
+        found += char if out.getvalue().startswith('"') else ""
+    return found
+
+
+QUOTED_CHARACTERS = _quoted_characters()
+QUOTED = f"[{QUOTED_CHARACTERS}]"  # a regex (RE2) of them
+
+
+def write_tsv(fh, table: pa.Table, keep: np.ndarray | None = None) -> None:
+    """``table`` (text columns) as the csv module writes it, its header row
+    first, to the text file ``fh``; only the rows ``keep`` marks, if given."""
+    csv.writer(fh, **DIALECT).writerow(table.column_names)
+    fh.flush()
+    alone = table.num_columns == 1
+    first = 0
+    for batch in table.to_batches(max_chunksize=BATCH):
+        rows = slice(first, first + batch.num_rows)
+        first += batch.num_rows
+        if not batch.num_rows or (keep is not None and not keep[rows].any()):
+            continue
+        cells = [_quote(column, alone) for column in batch.columns]
+        lines = pc.binary_join_element_wise(
+            pc.binary_join_element_wise(*cells, "\t"), "", "\n"
+        )
+        text = _text(lines)
+        if keep is None or keep[rows].all():
+            fh.buffer.write(text)
+            continue
+        # the runs of kept lines: where keep turns on, and off
+        ends = _offsets(lines)
+        edges = np.flatnonzero(np.diff(keep[rows], prepend=False, append=False))
+        for start, stop in edges.reshape(-1, 2):
+            fh.buffer.write(text[ends[start] - ends[0] : ends[stop] - ends[0]])
+
+
+def _quote(cells: pa.Array, alone: bool) -> pa.Array:
+    if alone:  # the csv module quotes an empty cell when it is a row's only one
+        needed = pc.or_(pc.match_substring_regex(cells, QUOTED), pc.equal(cells, ""))
+    elif _plain(cells):
+        return cells
+    else:
+        needed = pc.match_substring_regex(cells, QUOTED)
+    doubled = pc.replace_substring(cells, '"', '""')
+    return pc.if_else(needed, pc.binary_join_element_wise('"', doubled, '"', ""), cells)
+
+
+def _plain(cells: pa.Array) -> bool:
+    """Whether no cell needs quotes, from the characters' bytes at once (the
+    usual case: a search cell by cell costs ten times more)."""
+    text = _text(cells).tobytes()
+    return not any(char.encode() in text for char in QUOTED_CHARACTERS)
+
+
+def _offsets(cells: pa.Array) -> np.ndarray:
+    """Where each cell of a string array starts in its data, and the end."""
+    offsets = cells.buffers()[1]
+    return np.frombuffer(offsets, np.int32)[
+        cells.offset : cells.offset + len(cells) + 1
+    ]
+
+
+def _text(cells: pa.Array) -> memoryview:
+    """The bytes of all the cells of a string array, one after the other."""
+    data = cells.buffers()[2]
+    ends = _offsets(cells)
+    return memoryview(data)[ends[0] : ends[-1]] if data is not None else memoryview(b"")
+
+
+def floats(cells: pa.ChunkedArray) -> np.ndarray | None:
+    """The cells as Python's ``float`` reads them, empty ones as NaN; None
+    when one is not a number."""
+    text = pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.string()), cells)
+    try:
+        values = pc.cast(text, pa.float64())
+    except pa.ArrowInvalid:  # text Python reads and Arrow does not: "1_000", " 1"
+        return _floats_one_by_one(text)
+    # and text Arrow reads and Python does not, such as "nan(1)"
+    for odd in pc.unique(pc.filter(text, pc.is_nan(values))).to_pylist():
+        if not _is_number(odd):
+            return None
+    return values.to_numpy()  # nulls become NaN
+
+
+def numeric(cells: pa.ChunkedArray) -> bool:
+    """Whether some cell is not empty, and every one that is not is a number."""
+    return bool(pc.any(pc.not_equal(cells, "")).as_py()) and floats(cells) is not None
+
+
+def _floats_one_by_one(text: pa.ChunkedArray) -> np.ndarray | None:
+    distinct = pc.unique(text)
+    numbers = []
+    for value in distinct.to_pylist():
+        if value is not None and not _is_number(value):
+            return None
+        numbers.append(math.nan if value is None else float(value))
+    index = pc.index_in(text, value_set=distinct).to_numpy()
+    return np.array(numbers, float)[index]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def first_folders(paths: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """The distinct first folders of relative ``paths``, each with its "/"
+    ("" for a path with none), and each path's index into them."""
+    found = pc.extract_regex(paths, r"^(?P<folder>[^/]*/)")
+    folders = pc.fill_null(pc.struct_field(found, "folder"), "")
+    distinct = pc.unique(folders)
+    index = pc.index_in(folders, value_set=distinct).to_numpy()
+    return distinct.to_pylist(), index.astype(np.intp)
