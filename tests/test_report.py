@@ -155,9 +155,9 @@ def test_report_shows_description_overview_plots_and_galleries(
     browser, screenshots, reported
 ):
     page = Page(browser)
-    page.wait_for(lambda: "Brightness survey of" in page.text())
+    page.wait_for(lambda: "The analysis brightness run on" in page.text())
     home = page.text()
-    assert "Brightness survey of data" in home  # the description, with config
+    assert "every image below data" in home  # the description, with config
     assert "blocks of about 16" in home
     for category in ["1. Overview", "2. Brightness", "3. Galleries", "4. Run time"]:
         assert category in home

@@ -115,17 +115,6 @@ def remove_file(path: str) -> bool:
     return True
 
 
-def remove_outputs(table, keep: set[str]) -> int:
-    """Remove the recorded outputs of the table's images that are not in
-    ``keep`` (image paths); returns how many files went."""
-    removed = 0
-    for row in table.rows:
-        if table.path(row) not in keep:
-            for path, _ in table.output_files(row):
-                removed += remove_file(path)
-    return removed
-
-
 def tidy(found: set[str], keep_tables: set[str]) -> tuple[int, int]:
     """After a new plan: remove the outputs recorded for images no longer
     found below input_dir, and the tables of former blocks not in
@@ -134,20 +123,25 @@ def tidy(found: set[str], keep_tables: set[str]) -> tuple[int, int]:
     outputs stay. Returns (tables removed, outputs removed)."""
     from . import tables  # it imports this module for the outputs' paths
 
+    def gone_outputs(table: str) -> list[str]:
+        try:
+            _, files = tables.BlockTable.recorded_outputs(table, but=found)
+        except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError):
+            return []  # not a table this code can read: nothing it recorded
+        return [path for path, _ in files]
+
     dropped = removed = 0
     for name in existing_tables():
         path = table_path(name)
-        table = tables.BlockTable.read_if_valid(path)
-        if table is not None:
-            removed += remove_outputs(table, found)
+        removed += sum(map(remove_file, gone_outputs(path)))
         if name not in keep_tables:
             os.remove(path)
             remove_file(lock_path(path))
             dropped += 1
     for path in target_records():
-        table = tables.BlockTable.read_if_valid(path)
-        if table is None or not all(table.path(r) in found for r in table.rows):
-            removed += remove_outputs(table, found) if table else 0
+        record = tables.BlockTable.read_if_valid(path)
+        if record is None or any(record.path(r) not in found for r in record.rows):
+            removed += sum(map(remove_file, gone_outputs(path)))
             os.remove(path)
     return dropped, removed
 

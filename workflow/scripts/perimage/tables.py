@@ -164,11 +164,14 @@ class BlockTable:
         return cls(header[1:-4], meta["version"], meta["state"], rows)
 
     @classmethod
-    def recorded_outputs(cls, path: str) -> tuple[str, list[tuple[str, int]]]:
+    def recorded_outputs(
+        cls, path: str, but: set[str] = frozenset()
+    ) -> tuple[str, list[tuple[str, int]]]:
         """The table's state token and its output files with their recorded
-        sizes, as ``output_files`` gives them for every row, but splitting
-        each line only as far as the cells it needs: the workflow asks this
-        of every table whenever it starts. Raises ValueError as ``read``."""
+        sizes, as ``output_files`` gives them for every row (but the rows of
+        the images in ``but``), splitting each line only as far as the cells
+        it needs: the workflow asks this of every table whenever it starts.
+        Raises ValueError as ``read``."""
         with _open(path) as fh:
             first = fh.readline()
             if not first.startswith(BLOCK_MAGIC + " "):
@@ -177,7 +180,8 @@ class BlockTable:
             text = fh.read()
         if '"' in text:  # a quoted cell: the general reader
             table = cls.read(path)
-            return table.state, [f for r in table.rows for f in table.output_files(r)]
+            rows = (r for r in table.rows if table.path(r) not in but)
+            return table.state, [f for r in rows for f in table.output_files(r)]
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -191,7 +195,7 @@ class BlockTable:
             if line.count("\t") != tabs:
                 raise ValueError(f"{path} has rows of the wrong length")
             encoded = line[line.rfind("\t") + 1 :]
-            if not encoded:
+            if not encoded or (but and line[: line.find("\t")] in but):
                 continue
             items = [item.rpartition("=") for item in encoded.split(",")]
             cells = line.split("\t", max(column.get(k, 0) for k, _, _ in items) + 1)
