@@ -82,17 +82,11 @@ def get_block_manifest(wildcards):
     return get_plan().manifest_path(wildcards.block)
 
 
-def get_block_sources(wildcards):
-    """A fingerprint of the block's images' sizes and modification times: a
-    changed image re-runs its block (params trigger) without Snakemake
-    tracking every image file itself."""
-    return STATE.block_sources(wildcards.block, get_plan(), workflow.is_main_process)
-
-
 def get_block_state(wildcards):
-    """Changes when an output that the block's table lists is missing or
-    damaged, so that the block runs again and makes it."""
-    return STATE.block_state(wildcards.block, workflow.is_main_process)
+    """Changes when an image of the block changed (size or modification
+    time) or an output its table lists is missing or damaged, so that the
+    block runs again, without Snakemake tracking every file itself."""
+    return STATE.block_state(wildcards.block, get_plan(), workflow.is_main_process)
 
 
 def get_block_threads(wildcards):

@@ -15,7 +15,6 @@ rule process_block:
         "../envs/workflow.yaml"
     threads: get_block_threads
     params:
-        sources=get_block_sources,
         state=get_block_state,
         version=get_process_version,
         max_pixels=config["max_pixels"],

@@ -7,7 +7,7 @@ import dataclasses
 import json
 import time
 
-from . import atomic, plan, results, runner
+from . import atomic, inventory, plan, results, runner
 
 
 def run(manifest_path: str, table_path: str, figures_path: str, block: str, **options):
@@ -18,9 +18,14 @@ def run(manifest_path: str, table_path: str, figures_path: str, block: str, **op
     the log."""
     started = time.time()
     manifest = plan.read_manifest(manifest_path)
+    # what the images were as the job began: the workflow compares it with
+    # its own listing to tell whether they changed since
+    settings = options["settings"]
+    looked = inventory.stat_files(settings.input_dir, manifest["images"])
     result = runner.run_block(
         manifest["images"],
         table_path,
+        sources=looked.fingerprint(),
         reuse_from=[results.table_path(b) for b in manifest["reuse"]],
         name=f"block {block}",
         home=results.table_path(block),

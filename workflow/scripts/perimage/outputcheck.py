@@ -2,9 +2,11 @@
 
 A block's state token is the one its table recorded, or a new one when an
 output the table lists is missing or has another size than recorded
-(deleted, truncated by a crash, overwritten): one ``stat`` per output,
-nothing read back. The token is a param of the block's job, so a changed
-token runs the block, which makes the output again and records the token.
+(deleted, truncated by a crash, overwritten: one ``stat`` per output,
+nothing read back), or when its images are not as the table recorded them
+(their fingerprint: sizes and modification times). The token is a param of
+the block's job, so a changed token runs the block, which records the token
+and the fingerprint of the images as it found them.
 
 Run as ``python -m perimage.outputcheck`` in the workflow's working
 directory, it prints the tokens of every block of the current plan as JSON:
@@ -23,27 +25,40 @@ from . import layout, results, tables
 from .plan import PlanFolder
 
 
-def block_state(table_path: str) -> str:
-    """The block's state token (see the module's description)."""
+def table_state(table_path: str) -> tuple[str, str | None]:
+    """The token the block's table recorded, or a new one when an output it
+    lists is missing or damaged, or when it cannot be read; and the
+    fingerprint of the images it recorded (None without a readable table)."""
     try:
-        state, files = tables.BlockTable.recorded_outputs(table_path)
+        table, files = tables.BlockTable.recorded_outputs(table_path)
     except FileNotFoundError:
-        return ""  # the block runs anyway: its table is missing
+        return "", None  # the block runs anyway: its table is missing
     except (ValueError, KeyError, IndexError, UnicodeDecodeError) as e:
         with open(table_path, "rb") as fh:
             content = hashlib.sha256(fh.read()).hexdigest()[:16]
-        return f"unreadable table {content} ({type(e).__name__})"
+        return f"unreadable table {content} ({type(e).__name__})", None
     damaged = [path for path, size in files if _size(path) != size]
     if not damaged:
-        return state
-    h = hashlib.sha256(state.encode())
+        return table.state, table.sources
+    h = hashlib.sha256(table.state.encode())
     for path in damaged:
         h.update(layout.encode(path) + b"\0")
     first = layout.printable(damaged[0])
-    return (
+    token = (
         f"{len(damaged)} outputs missing or damaged, first {first}"
         f" ({h.hexdigest()[:12]})"
     )
+    return token, table.sources
+
+
+def block_state(token: str, recorded: str | None, now: str) -> str:
+    """The block's param: ``token`` (``table_state``) while its images are
+    as its table recorded them (``now`` is their fingerprint now), else a
+    new one, so that the block runs and records it."""
+    if recorded is None or recorded == now:
+        return token
+    h = hashlib.sha256(f"{token}\0{now}".encode()).hexdigest()[:12]
+    return f"images changed ({h})"
 
 
 def _size(path: str) -> int:
@@ -53,13 +68,13 @@ def _size(path: str) -> int:
         return -1
 
 
-def planned_states() -> dict[str, str]:
-    """The state token of every block of the plan in results/plan/."""
+def planned_states() -> dict[str, tuple[str, str | None]]:
+    """``table_state`` of every block of the plan in results/plan/."""
     try:
         blocks = PlanFolder(results.PLAN).sizes()
     except FileNotFoundError:
         return {}
-    return {block: block_state(results.table_path(block)) for block in blocks}
+    return {block: table_state(results.table_path(block)) for block in blocks}
 
 
 if __name__ == "__main__":

@@ -2,13 +2,13 @@
 
 ``Selection`` is what the workflow computes every time Snakemake starts: its
 digest tells whether the written plan is current, and its fingerprints which
-blocks hold changed images.
+blocks hold changed images (a block's images are a run of the selection).
 The checkpoint writes the plan to a folder, which ``PlanFolder`` owns:
 
 - ``blocks/<block>.json``: the block's images, and the older block tables
   that may hold reusable rows for them;
 - ``blocks.tsv``: the blocks in path order (each a run of the selected
-  images), with their image counts and fingerprints when planned;
+  images), with their image counts;
 - ``skipped.tsv``: the files that are not images, with the reason;
 - ``inventory.json``: the counts, and the digest of the selection.
 """
@@ -79,15 +79,6 @@ class Selection:
             "blocks": blocks,
         }
 
-    def fingerprints(self, sizes: dict[str, int]) -> dict[str, str]:
-        """Each block's fingerprint (``Listing.fingerprint``), for blocks of
-        ``sizes`` images in path order: blocks are runs of the selection."""
-        out, start = {}, 0
-        for block, n in sizes.items():
-            out[block] = self.selected.fingerprint(start, start + n)
-            start += n
-        return out
-
 
 class PlanFolder:
     """The checkpoint's output folder: the one place that knows its files."""
@@ -133,11 +124,9 @@ class PlanFolder:
             with atomic.open_text(self.manifest_path(name)) as fh:
                 # escaped: names that are not valid UTF-8 survive the trip
                 json.dump(manifest, fh)
-        sizes = {name: len(members) for name, members in blocks.items()}
-        sources = selection.fingerprints(sizes)
         with atomic.open_text(self.sizes_path) as fh:
-            rows = ([b, n, sources[b]] for b, n in sizes.items())
-            tables.write_rows(fh, ["block", "images", "sources"], rows)
+            rows = ([b, len(members)] for b, members in blocks.items())
+            tables.write_rows(fh, ["block", "images"], rows)
         with atomic.open_text(self.skipped_path) as fh:
             tables.write_reasons(
                 fh, ([layout.printable(p), r] for p, r in selection.found.skipped)
@@ -155,15 +144,11 @@ class PlanFolder:
         """Block name -> image count, in path order."""
         return {row[0]: int(row[1]) for row in self._blocks()}
 
-    def sources(self) -> dict[str, str]:
-        """Block name -> the fingerprint of its images when it was planned."""
-        return {row[0]: row[2] for row in self._blocks()}
-
     def digest(self) -> str | None:
         """The digest of the selection planned, or None without a plan."""
         try:
-            return self.counts().get("digest")
-        except (OSError, ValueError):
+            return self.counts()["digest"]
+        except (OSError, ValueError, KeyError):
             return None
 
     def manifest(self, block: str) -> dict:
@@ -204,13 +189,15 @@ def make_plan(
     plan_dir: str,
     *,
     block_size: int,
-    expected_digest: str | None = None,
+    expected_digest: str = "",
     **select,
 ) -> Plan:
-    """The checkpoint's work: plan the blocks and write the plan."""
-    selection = Selection.scan(input_dir, **select)
+    """The checkpoint's work: plan the blocks and write the plan.
+    ``expected_digest``: of the images the workflow saw when it started."""
+    # names only: each block's job looks at its own images
+    selection = Selection.scan(input_dir, with_stat=False, **select)
     digest = selection.digest(block_size)
-    if expected_digest and digest != expected_digest:
+    if expected_digest and expected_digest != digest:
         raise inventory.InputError(
             f"the images in input_dir {input_dir!r} changed while the workflow"
             " was planning; run it again"

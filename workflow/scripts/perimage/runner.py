@@ -257,6 +257,7 @@ def run_block(
     settings: Settings,
     *,
     state: str = "",
+    sources: str = "",
     reuse_from: tuple[str, ...] = (),
     on_error: str = "skip",
     workers: int = 1,
@@ -333,7 +334,7 @@ def run_block(
             )
         rows = [outcomes[m] for m in members]
         columns = list(dict.fromkeys(c for o in rows for c in o.values))
-        table = tables.BlockTable(columns, settings.version, state)
+        table = tables.BlockTable(columns, settings.version, state, sources=sources)
         table.rows = [o.row(columns) for o in rows]
         with atomic.open_text(table_path) as fh:
             table.write(fh)

@@ -55,52 +55,46 @@ class State:
         self.look()
 
     @cache  # noqa: B019 - one State per Snakemake process
-    def look(self) -> tuple[str, dict[str, str] | None]:
-        """The digest of the images to plan; and, when the written plan is
-        of these very images, each planned block's fingerprint now (else
-        None: the plan runs again and records them). Nothing per image is
-        kept: at a million images that is hundreds of megabytes."""
+    def look(self) -> Selection:
+        """The images to plan, listed once per run and kept as columns (at a
+        million images, an object per image would cost hundreds of
+        megabytes). With a plan, with a ``stat`` of each: its blocks'
+        fingerprints come from this listing; without one, names will do."""
         c = self.config
-        plan = PlanFolder(results.PLAN)
-        planned = plan.digest()
-        selection = Selection.scan(
+        return Selection.scan(
             c["input_dir"],
             extensions=c["extensions"],
             patterns=c["include"],
             limit=c["limit"],
-            # without a plan, no block's fingerprint is wanted: names will do
-            with_stat=planned is not None,
+            with_stat=PlanFolder(results.PLAN).digest() is not None,
         )
-        digest = selection.digest(c["block_size"])
-        if digest != planned:
-            return digest, None
-        return digest, selection.fingerprints(plan.sizes())
 
     def plan_digest(self) -> str:
-        return self.look()[0]
+        return self.look().digest(self.config["block_size"])
 
-    def block_sources(self, block: str, plan: PlanFolder, main: bool) -> str:
-        """A fingerprint of the block's images' sizes and modification times:
-        from the listing (Snakemake's main process), or, just planned, the
-        plan's own, or from one ``stat`` per image (a job that Slurm runs
-        parses the workflow again, without listing the folder)."""
-        if main:
-            current = self.look()[1]
-            return current[block] if current else _plan_sources(plan.path)[block]
-        members = plan.manifest(block)["images"]
-        return inventory.stat_files(self.config["input_dir"], members).fingerprint()
-
-    def block_state(self, block: str, main: bool) -> str:
-        """The block's state token (``outputcheck``): in the main process
-        from the check started with ``start_looking``."""
-        if main:
-            states = self._checked_states()
-            if block in states:
-                return states[block]
-        return outputcheck.block_state(results.table_path(block))
+    def block_state(self, block: str, plan: PlanFolder, main: bool) -> str:
+        """The block's param (``outputcheck.block_state``): in Snakemake's
+        main process from the check started with ``start_looking`` and from
+        the listing; in a job that Slurm runs (it parses the workflow again,
+        without listing the folder) from its table and a ``stat`` of each of
+        its images."""
+        if main and block in self._checked_states():
+            token, recorded = self._checked_states()[block]
+        else:
+            token, recorded = outputcheck.table_state(results.table_path(block))
+        if recorded is None:
+            return token  # no table: the block runs anyway
+        listing = self.look().selected
+        if main and listing.has_stat:
+            start, stop = _runs(plan.path)[block]
+            now = listing.fingerprint(start, stop)
+        else:
+            members = plan.manifest(block)["images"]
+            now = inventory.stat_files(self.config["input_dir"], members).fingerprint()
+        return outputcheck.block_state(token, recorded, now)
 
     @cache  # noqa: B019
-    def _checked_states(self) -> dict[str, str]:
+    def _checked_states(self) -> dict[str, tuple[str, str | None]]:
         checking = getattr(self, "_checking", None)
         if checking is None:
             return {}
@@ -109,7 +103,7 @@ class State:
             raise RuntimeError(
                 f"checking the outputs of the block tables failed:\n{err.decode()}"
             )
-        return json.loads(out)
+        return {block: tuple(state) for block, state in json.loads(out).items()}
 
     @cache  # noqa: B019
     def process_version(self) -> str:
@@ -190,8 +184,13 @@ def cancel_scheduler_timer() -> int:
 
 
 @cache
-def _plan_sources(plan_dir: str) -> dict[str, str]:
-    return PlanFolder(plan_dir).sources()
+def _runs(plan_dir: str) -> dict[str, tuple[int, int]]:
+    """Each block's images as a run (start, stop) of the selection."""
+    runs, start = {}, 0
+    for block, n in PlanFolder(plan_dir).sizes().items():
+        runs[block] = (start, start + n)
+        start += n
+    return runs
 
 
 @cache

@@ -68,13 +68,15 @@ def _open(path: str):
 class BlockTable:
     """A block's rows: ``path``, the analysis's ``columns``, then the
     engine's. ``version`` identifies the code and settings that made the
-    rows; ``state`` is the token the workflow uses to notice damaged outputs
-    (``perimage.state``)."""
+    rows; ``state`` is the token the workflow uses to notice changed images
+    and damaged outputs (``perimage.outputcheck``), ``sources`` the
+    fingerprint of the block's images when the job began."""
 
     columns: list[str]
     version: str
     state: str
     rows: list[list[str]] = field(default_factory=list)
+    sources: str = ""
 
     @property
     def header(self) -> list[str]:
@@ -145,7 +147,7 @@ class BlockTable:
         return [self.path(row), *(values.get(c, "") for c in columns), *engine]
 
     def write(self, fh) -> None:
-        meta = {"version": self.version, "state": self.state}
+        meta = {"version": self.version, "state": self.state, "sources": self.sources}
         fh.write(f"{BLOCK_MAGIC} {json.dumps(meta)}\n")
         write_rows(fh, self.header, self.rows)
 
@@ -161,17 +163,17 @@ class BlockTable:
             raise ValueError(f"{path} has unexpected columns: {header}")
         if any(len(row) != len(header) for row in rows):
             raise ValueError(f"{path} has rows of the wrong length")
-        return cls(header[1:-4], meta["version"], meta["state"], rows)
+        return cls(header[1:-4], meta["version"], meta["state"], rows, meta["sources"])
 
     @classmethod
     def recorded_outputs(
         cls, path: str, but: set[str] = frozenset()
-    ) -> tuple[str, list[tuple[str, int]]]:
-        """The table's state token and its output files with their recorded
-        sizes, as ``output_files`` gives them for every row (but the rows of
-        the images in ``but``), splitting each line only as far as the cells
-        it needs: the workflow asks this of every table whenever it starts.
-        Raises ValueError as ``read``."""
+    ) -> tuple[BlockTable, list[tuple[str, int]]]:
+        """The table's metadata (a table without rows) and its output files
+        with their recorded sizes, as ``output_files`` gives them for every
+        row (but the rows of the images in ``but``), splitting each line only
+        as far as the cells it needs: the workflow asks this of every table
+        whenever it starts. Raises ValueError as ``read``."""
         with _open(path) as fh:
             first = fh.readline()
             if not first.startswith(BLOCK_MAGIC + " "):
@@ -181,7 +183,9 @@ class BlockTable:
         if '"' in text:  # a quoted cell: the general reader
             table = cls.read(path)
             rows = (r for r in table.rows if table.path(r) not in but)
-            return table.state, [f for r in rows for f in table.output_files(r)]
+            files = [f for r in rows for f in table.output_files(r)]
+            table.rows = []
+            return table, files
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
@@ -204,7 +208,9 @@ class BlockTable:
                 files.append(
                     (cells[i] if i else results.record_path(cells[0]), int(size))
                 )
-        return meta["state"], files
+        return cls(
+            header[1:-4], meta["version"], meta["state"], [], meta["sources"]
+        ), files
 
     @classmethod
     def read_if_valid(cls, path: str) -> BlockTable | None:
