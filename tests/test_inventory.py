@@ -128,3 +128,21 @@ def test_the_input_folder_is_checked(tmp_path):
     with pytest.raises(inventory.InputError, match="does not exist"):
         inventory.check_input_dir(str(tmp_path / "nope"))
     inventory.check_input_dir(str(folder))
+
+
+def test_whether_there_is_any_image_agrees_with_the_listing(tmp_path):
+    """The first run only asks whether there is an image to plan: the same
+    answer as a whole listing, with and without include patterns."""
+    root = tmp_path / "in"
+    touch(root, ".hidden/a.jpg")
+    touch(root, "notes.txt")
+    os.mkfifo(root / "pipe.jpg")
+    os.symlink(root / ".hidden", root / "folder-link.jpg")
+    for patterns in ((), ("x/*",)):
+        assert not inventory.has_images(str(root), EXTENSIONS, patterns)
+    touch(root, "x/deep/b.PNG")
+    os.symlink(root / "nowhere.jpg", root / "broken.jpg")
+    for patterns, expected in (((), True), (("x/*",), True), (("y/*",), False)):
+        assert inventory.has_images(str(root), EXTENSIONS, patterns) == expected
+        listed = inventory.scan(str(root), EXTENSIONS).select(patterns)
+        assert bool(len(listed)) == expected

@@ -62,10 +62,10 @@ if workflow.is_main_process:
         raise WorkflowError(str(e)) from None
 
 
-def get_plan_digest(wildcards):
+def get_plan_token(wildcards):
     """The checkpoint's param: it runs again when the images it would plan
     differ from the ones it planned, which a checkpoint alone never notices."""
-    return STATE.plan_digest()
+    return STATE.plan_token()
 
 
 def get_plan():

@@ -8,7 +8,7 @@ checkpoint plan_blocks:
     conda:
         "../envs/workflow.yaml"
     params:
-        digest=get_plan_digest,
+        token=get_plan_token,
         code=code_version("plan_blocks"),
     script:
         "../scripts/plan_blocks.py"

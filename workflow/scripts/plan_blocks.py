@@ -12,7 +12,7 @@ with job_log(sm.log[0]) as log, results.in_workdir(sm.output.plan) as (out,):
         cfg["input_dir"],
         out,
         block_size=cfg["block_size"],
-        expected_digest=sm.params.digest,
+        token=sm.params.token,
         extensions=cfg["extensions"],
         patterns=cfg["include"],
         limit=cfg["limit"],

@@ -201,6 +201,38 @@ def _is_folder(name: str, fd: int) -> bool:
         return False
 
 
+def has_images(input_dir: str, extensions, patterns=()) -> bool:
+    """Whether ``scan`` would list an image that ``patterns`` select,
+    looking no further than the first: a first run learns this before any
+    job starts, and its plan job lists the folder anyway."""
+    check_input_dir(input_dir)
+    wanted = normalise_extensions(extensions)
+    folders = [("", input_dir)]
+    while folders:
+        prefix, folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name[0] == ".":
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((prefix + name + "/", entry.path))
+            elif (
+                name.lower().endswith(wanted)
+                and not (entry.is_symlink() and os.path.isdir(entry.path))
+                and (entry.is_file() or not os.path.exists(entry.path))
+                and (
+                    not patterns
+                    or any(fnmatch.fnmatchcase(prefix + name, p) for p in patterns)
+                )
+            ):
+                return True
+    return False
+
+
 def stat_files(input_dir: str, paths: list[str]) -> Listing:
     """``paths`` as a listing, with one ``stat`` each (a job that Slurm runs
     checks its own block's images this way, without listing the folder)."""

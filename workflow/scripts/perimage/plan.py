@@ -10,7 +10,8 @@ The checkpoint writes the plan to a folder, which ``PlanFolder`` owns:
 - ``blocks.tsv``: the blocks in path order (each a run of the selected
   images), with their image counts;
 - ``skipped.tsv``: the files that are not images, with the reason;
-- ``inventory.json``: the counts, and the digest of the selection.
+- ``inventory.json``: the counts, the digest of the selection, and the
+  token the checkpoint ran with.
 """
 
 from __future__ import annotations
@@ -114,10 +115,11 @@ class PlanFolder:
         return self._file("inventory.json")
 
     def write(
-        self, selection: Selection, blocks: dict, reuse: dict, digest: str
+        self, selection: Selection, blocks: dict, reuse: dict, digest: str, token: str
     ) -> None:
         """``blocks`` in path order; ``digest``: the selection's, which tells
-        the workflow whether this plan is current."""
+        the workflow whether this plan is current; ``token``: the param the
+        checkpoint ran with (``state.State.plan_token``)."""
         os.makedirs(os.path.join(self.path, "blocks"), exist_ok=True)
         for name, members in blocks.items():
             manifest = {"images": members, "reuse": reuse.get(name, [])}
@@ -133,6 +135,7 @@ class PlanFolder:
             )
         with atomic.open_text(self.counts_path) as fh:
             counts = {**selection.counts(len(blocks)), "digest": digest}
+            counts["token"] = token
             json.dump(counts, fh, indent=1)
 
     def _blocks(self) -> list[list[str]]:
@@ -144,10 +147,12 @@ class PlanFolder:
         """Block name -> image count, in path order."""
         return {row[0]: int(row[1]) for row in self._blocks()}
 
-    def digest(self) -> str | None:
-        """The digest of the selection planned, or None without a plan."""
+    def recorded(self) -> tuple[str, str] | None:
+        """The digest of the selection planned and the token the checkpoint
+        ran with, or None without a plan."""
         try:
-            return self.counts()["digest"]
+            counts = self.counts()
+            return counts["digest"], counts["token"]
         except (OSError, ValueError, KeyError):
             return None
 
@@ -189,22 +194,23 @@ def make_plan(
     plan_dir: str,
     *,
     block_size: int,
-    expected_digest: str = "",
+    token: str = "",
     **select,
 ) -> Plan:
-    """The checkpoint's work: plan the blocks and write the plan.
-    ``expected_digest``: of the images the workflow saw when it started."""
+    """The checkpoint's work: plan the blocks and write the plan. ``token``
+    is the checkpoint's param: "" for a first plan, else the digest of the
+    images the workflow saw when it started, which this must plan."""
     # names only: each block's job looks at its own images
     selection = Selection.scan(input_dir, with_stat=False, **select)
     digest = selection.digest(block_size)
-    if expected_digest and expected_digest != digest:
+    if token and token != digest:
         raise inventory.InputError(
             f"the images in input_dir {input_dir!r} changed while the workflow"
             " was planning; run it again"
         )
     blocks = chunking.assign(selection.selected.paths, block_size)
     plan = Plan(selection, blocks, reusable_tables(blocks))
-    PlanFolder(plan_dir).write(selection, blocks, plan.reuse, digest)
+    PlanFolder(plan_dir).write(selection, blocks, plan.reuse, digest, token)
     c = selection.counts(len(blocks))
     log.info(
         "%d images found below %s, %d selected, %d other files skipped;"

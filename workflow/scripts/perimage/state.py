@@ -55,22 +55,38 @@ class State:
         self.look()
 
     @cache  # noqa: B019 - one State per Snakemake process
-    def look(self) -> Selection:
-        """The images to plan, listed once per run and kept as columns (at a
-        million images, an object per image would cost hundreds of
-        megabytes). With a plan, with a ``stat`` of each: its blocks'
-        fingerprints come from this listing; without one, names will do."""
+    def look(self) -> Selection | None:
+        """The images to plan, listed once per run with a ``stat`` of each
+        and kept as columns (an object per image would cost hundreds of
+        megabytes at a million): the plan's digest and its blocks'
+        fingerprints come from it. None before the first plan, which lists
+        the folder itself: then only whether it has any image to plan."""
         c = self.config
+        first = PlanFolder(results.PLAN).recorded() is None
+        if first and inventory.has_images(
+            c["input_dir"], c["extensions"], c["include"]
+        ):
+            return None
         return Selection.scan(
             c["input_dir"],
             extensions=c["extensions"],
             patterns=c["include"],
             limit=c["limit"],
-            with_stat=PlanFolder(results.PLAN).digest() is not None,
         )
 
-    def plan_digest(self) -> str:
-        return self.look().digest(self.config["block_size"])
+    @cache  # noqa: B019
+    def plan_token(self) -> str:
+        """The checkpoint's param: "" for the first plan; then the token the
+        plan recorded while the images are the ones it planned, else their
+        digest (the plan records the param it ran with: so the param stays
+        what Snakemake recorded until the images change)."""
+        recorded = PlanFolder(results.PLAN).recorded()
+        selection = self.look()
+        if recorded is None or selection is None:
+            return ""
+        digest = selection.digest(self.config["block_size"])
+        planned, token = recorded
+        return token if digest == planned else digest
 
     def block_state(self, block: str, plan: PlanFolder, main: bool) -> str:
         """The block's param (``outputcheck.block_state``): in Snakemake's
@@ -84,8 +100,9 @@ class State:
             token, recorded = outputcheck.table_state(results.table_path(block))
         if recorded is None:
             return token  # no table: the block runs anyway
-        listing = self.look().selected
-        if main and listing.has_stat:
+        selection = self.look()
+        if main and selection is not None:
+            listing = selection.selected
             start, stop = _runs(plan.path)[block]
             now = listing.fingerprint(start, stop)
         else:
