@@ -199,8 +199,12 @@ def test_the_quick_reader_of_recorded_outputs_agrees_with_the_table(tree, odd):
     (tree / "in" / "A" / "bad.jpg").write_bytes(b"not an image")
     run([*NAMES, odd, "A/bad.jpg"], write_records=True)
     table = read()
-    state, files = tables.BlockTable.recorded_outputs("table.tsv")
-    assert state == table.state
+    meta, files = tables.BlockTable.recorded_outputs("table.tsv")
+    assert (meta.state, meta.sources, meta.version) == (
+        table.state,
+        table.sources,
+        table.version,
+    )
     assert files == [f for row in table.rows for f in table.output_files(row)]
     assert len(files) == 2 * (len(NAMES) + 1)  # a PNG and a record each
     text = Path("table.tsv").read_text()

@@ -1,4 +1,5 @@
-"""Plots of a brightness survey, from ``results/stats.tsv``."""
+"""The brightness survey's plots, from the table of all images (the rows
+of ``results/stats.tsv``, grouped by class: ``perimage.plots.ByClass``)."""
 
 from __future__ import annotations
 

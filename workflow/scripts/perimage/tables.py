@@ -1,4 +1,4 @@
-"""Every table the workflow writes, each described once: its writer and reader.
+"""The workflow's tables: their one format, and the block table's owner.
 
 All are tab-separated with a header row; a cell holding a tab, newline or
 quote is quoted as in CSV. Numbers are written so that they read back
