@@ -65,7 +65,7 @@ def read_blocks(
     else:
         rows = textcolumns.empty([*names, "_error"])
     # rejected images are found by their reason (rare: the rows stay, masked)
-    failed = pc.greater(pc.binary_length(rows["_error"]), 0)
+    failed = pc.not_equal(rows["_error"], textcolumns.EMPTY)
     keep = None
     rejected = []
     if pc.any(failed).as_py():

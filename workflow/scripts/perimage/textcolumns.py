@@ -24,6 +24,19 @@ DIALECT = {"delimiter": "\t", "lineterminator": "\n"}  # as tables.write_rows
 BATCH = 1 << 16  # rows formatted at a time when writing
 
 
+def _text_scalar(value: str | None) -> pa.Scalar:
+    # built from buffers: given a Python value (or a numpy array of text),
+    # pyarrow imports pandas to check it for pandas types, a third of a second
+    data = b"" if value is None else value.encode()
+    offsets = pa.py_buffer(np.array([0, len(data)], np.int32).tobytes())
+    valid = pa.py_buffer(b"\x00" if value is None else b"\x01")
+    return pa.StringArray.from_buffers(1, offsets, pa.py_buffer(data), valid)[0]
+
+
+EMPTY, TAB, NEWLINE, QUOTE = map(_text_scalar, ("", "\t", "\n", '"'))
+NULL = _text_scalar(None)
+
+
 def read_tsv(data: bytes) -> pa.Table | None:
     """A table as the csv module writes it (its header row first), every
     column as text; None when only the csv module reads it exactly: a cell
@@ -51,20 +64,31 @@ def read_tsv(data: bytes) -> pa.Table | None:
 
 def from_rows(header: list[str], rows: list[list[str]]) -> pa.Table:
     by_column = list(zip(*rows, strict=True)) or [()] * len(header)
-    return pa.table([pa.array(cells, pa.string()) for cells in by_column], names=header)
+    return pa.Table.from_arrays(
+        [pa.array(cells, pa.string()) for cells in by_column], names=header
+    )
 
 
 def empty(names: list[str]) -> pa.Table:
-    return pa.table([pa.array([], pa.string()) for _ in names], names=names)
+    return pa.Table.from_arrays([_empty_cells(0) for _ in names], names=names)
 
 
 def with_columns(table: pa.Table, names: list[str]) -> pa.Table:
     """The table's columns ``names``, in that order; a column it lacks is
     empty cells."""
-    empty = pa.repeat("", table.num_rows)
-    return pa.table(
+    empty = _empty_cells(table.num_rows)
+    # from_arrays, not pa.table(): that one imports pandas to look for a
+    # DataFrame, a third of a second of the job
+    return pa.Table.from_arrays(
         [table[n] if n in table.column_names else empty for n in names], names=names
     )
+
+
+def _empty_cells(n: int) -> pa.Array:
+    """``n`` empty strings, built from buffers: ``pa.repeat("")`` and
+    ``pa.array`` of Python values import pandas to look for its types."""
+    offsets = pa.py_buffer(bytes(4 * (n + 1)))
+    return pa.StringArray.from_buffers(n, offsets, pa.py_buffer(b""))
 
 
 def sorted_rows(tables: list[pa.Table], keys: list[str]) -> pa.Table:
@@ -124,7 +148,7 @@ def write_tsv(fh, table: pa.Table, keep: np.ndarray | None = None) -> None:
             continue
         cells = [_quote(column, alone) for column in batch.columns]
         lines = pc.binary_join_element_wise(
-            pc.binary_join_element_wise(*cells, "\t"), "", "\n"
+            pc.binary_join_element_wise(*cells, TAB), EMPTY, NEWLINE
         )
         text = _text(lines)
         if keep is None or keep[rows].all():
@@ -139,13 +163,14 @@ def write_tsv(fh, table: pa.Table, keep: np.ndarray | None = None) -> None:
 
 def _quote(cells: pa.Array, alone: bool) -> pa.Array:
     if alone:  # the csv module quotes an empty cell when it is a row's only one
-        needed = pc.or_(pc.match_substring_regex(cells, QUOTED), pc.equal(cells, ""))
+        needed = pc.or_(pc.match_substring_regex(cells, QUOTED), pc.equal(cells, EMPTY))
     elif _plain(cells):
         return cells
     else:
         needed = pc.match_substring_regex(cells, QUOTED)
     doubled = pc.replace_substring(cells, '"', '""')
-    return pc.if_else(needed, pc.binary_join_element_wise('"', doubled, '"', ""), cells)
+    quoted = pc.binary_join_element_wise(QUOTE, doubled, QUOTE, EMPTY)
+    return pc.if_else(needed, quoted, cells)
 
 
 def _plain(cells: pa.Array) -> bool:
@@ -173,7 +198,7 @@ def _text(cells: pa.Array) -> memoryview:
 def floats(cells: pa.ChunkedArray) -> np.ndarray | None:
     """The cells as Python's ``float`` reads them, empty ones as NaN; None
     when one is not a number."""
-    text = pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.string()), cells)
+    text = pc.if_else(pc.equal(cells, EMPTY), NULL, cells)
     try:
         values = pc.cast(text, pa.float64())
     except pa.ArrowInvalid:  # text Python reads and Arrow does not: "1_000", " 1"
@@ -187,7 +212,9 @@ def floats(cells: pa.ChunkedArray) -> np.ndarray | None:
 
 def numeric(cells: pa.ChunkedArray) -> bool:
     """Whether some cell is not empty, and every one that is not is a number."""
-    return bool(pc.any(pc.not_equal(cells, "")).as_py()) and floats(cells) is not None
+    return (
+        bool(pc.any(pc.not_equal(cells, EMPTY)).as_py()) and floats(cells) is not None
+    )
 
 
 def _floats_one_by_one(text: pa.ChunkedArray) -> np.ndarray | None:
@@ -213,7 +240,7 @@ def first_folders(paths: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
     """The distinct first folders of relative ``paths``, each with its "/"
     ("" for a path with none), and each path's index into them."""
     found = pc.extract_regex(paths, r"^(?P<folder>[^/]*/)")
-    folders = pc.fill_null(pc.struct_field(found, "folder"), "")
+    folders = pc.fill_null(pc.struct_field(found, "folder"), EMPTY)
     distinct = pc.unique(folders)
     index = pc.index_in(folders, value_set=distinct).to_numpy()
     return distinct.to_pylist(), index.astype(np.intp)
