@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
-
 from .layout import encode
 
 BLOCK_NAME = r"[0-9a-f]{12}"
@@ -40,6 +38,8 @@ def assign(paths: list[str], block_size: int) -> dict[str, list[str]]:
         raise ValueError("block_size must be at least 1")
     if not paths:
         return {}
+    import numpy as np  # here: Snakemake's start-up imports this module
+
     blake2b = hashlib.blake2b
     digests = b"".join([blake2b(encode(p), digest_size=16).digest() for p in paths])
     both = np.frombuffer(digests, dtype=">u8").reshape(-1, 2)
@@ -58,11 +58,11 @@ def assign(paths: list[str], block_size: int) -> dict[str, list[str]]:
     return blocks
 
 
-def _split(second: np.ndarray, start: int, end: int, max_size: int) -> list:
+def _split(second, start: int, end: int, max_size: int) -> list:
     """``start:end`` as pieces of at most ``max_size``, cut where ``second``
     is smallest in the middle half (the first such image on a tie)."""
     if end - start <= max_size:
         return [(start, end)]
     quarter = (end - start) // 4  # halves of at least a quarter each
-    cut = start + quarter + int(np.argmin(second[start + quarter : end - quarter]))
+    cut = start + quarter + int(second[start + quarter : end - quarter].argmin())
     return _split(second, start, cut, max_size) + _split(second, cut, end, max_size)
