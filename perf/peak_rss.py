@@ -8,10 +8,10 @@ main Snakemake process (not of its jobs; Linux's VmHWM) in kilobytes, its
 CPU seconds, and the largest peak resident set size in kilobytes of any
 process it started and waited for (its jobs, and their own children that
 were waited for; 0 when there were none), so that work moved into a child
-process cannot hide its memory. Linux counts a child's memory from the fork, before it runs its
-own program: every child's peak is at least what Snakemake held when it
-started that child, so this figure is never below the main process's memory
-at its last fork.
+process cannot hide its memory. Linux counts a child's memory from the
+fork, before it runs its own program: every child's peak is at least what
+Snakemake held when it started that child, so this figure is never below
+the main process's memory at its last fork.
 """
 
 import atexit
