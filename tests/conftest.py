@@ -152,6 +152,21 @@ class Project:
         }
 
 
+def module_user(folder: Path, project: Project, snakefile: str) -> Path:
+    """A workflow of a user's own beside ``project``'s copy of this one, as
+    README lays it out: ``snakefile`` as its workflow/Snakefile, the config
+    (input_dir: data) and the .test images in data/."""
+    (folder / "workflow").mkdir(parents=True)
+    shutil.copytree(project.root / "config", folder / "config")
+    shutil.copytree(project.data, folder / "data")
+    text = (folder / "config/config.yaml").read_text()
+    (folder / "config/config.yaml").write_text(
+        re.sub(r"(?m)^input_dir:.*$", "input_dir: data", text)
+    )
+    (folder / "workflow/Snakefile").write_text(snakefile)
+    return folder
+
+
 def read_tsv(path: Path) -> list[dict]:
     """A table the workflow wrote, read by Python's csv module (not by the
     project's own reader): tab-separated, a header, cells quoted as CSV does."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BIN, REPO, read_tsv
+from conftest import BIN, REPO, module_user, read_tsv
 
 README = (REPO / "README.md").read_text()
 
@@ -184,16 +184,10 @@ def test_the_module_form_readme_shows(tmp_path, fresh):
         for b in re.findall(r"```python\n(.*?)```", README, re.DOTALL)
         if "module" in b
     )
-    mine = tmp_path / "mine"
-    (mine / "workflow").mkdir(parents=True)
-    shutil.copytree(fresh.root / "config", mine / "config")
-    shutil.copytree(fresh.data, mine / "data")
-    text = (mine / "config/config.yaml").read_text()
-    (mine / "config/config.yaml").write_text(
-        re.sub(r"(?m)^input_dir:.*$", "input_dir: data", text)
-    )
-    (mine / "workflow/Snakefile").write_text(
-        snippet.replace("/path/to/the/clone/Snakefile", str(fresh.root / "Snakefile"))
+    mine = module_user(
+        tmp_path / "mine",
+        fresh,
+        snippet.replace("/path/to/the/clone/Snakefile", str(fresh.root / "Snakefile")),
     )
     proc = subprocess.run(
         [str(BIN / "snakemake"), "--cores", "2"],

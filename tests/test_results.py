@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 
-from conftest import BIN, Project
+from conftest import BIN, Project, module_user
 from perimage import results
 
 IMAGE = "Forest/Forest_2.jpg"
@@ -94,15 +94,9 @@ def test_every_folder_below_results_is_known_to_its_owner(completed):
 def test_a_module_users_rule_writing_under_results_keeps_its_output(tmp_path, fresh):
     """README's module form, with a rule of the user's own writing under
     results/: its output survives a re-plan (an image added and removed)."""
-    mine = tmp_path / "mine"
-    (mine / "workflow").mkdir(parents=True)
-    shutil.copytree(fresh.root / "config", mine / "config")
-    shutil.copytree(fresh.data, mine / "data")
-    text = (mine / "config/config.yaml").read_text()
-    (mine / "config/config.yaml").write_text(
-        re.sub(r"(?m)^input_dir:.*$", "input_dir: data", text)
-    )
-    (mine / "workflow/Snakefile").write_text(
+    mine = module_user(
+        tmp_path / "mine",
+        fresh,
         'configfile: "config/config.yaml"\n\n\n'
         "module perimage:\n"
         f"    snakefile:\n        {str(fresh.root / 'Snakefile')!r}\n"
@@ -117,7 +111,7 @@ def test_a_module_users_rule_writing_under_results_keeps_its_output(tmp_path, fr
         '        " > {output} 2> {log}"\n\n\n'
         "rule mine:\n"
         "    default_target: True\n"
-        '    input:\n        "results/qc/dark.txt",\n'
+        '    input:\n        "results/qc/dark.txt",\n',
     )
 
     def run() -> None:
