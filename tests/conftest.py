@@ -167,6 +167,18 @@ def module_user(folder: Path, project: Project, snakefile: str) -> Path:
     return folder
 
 
+def run_module_user(folder: Path, project: Project) -> None:
+    """``snakemake --cores 2`` in a workflow made by ``module_user``."""
+    proc = subprocess.run(
+        [str(BIN / "snakemake"), "--cores", "2"],
+        cwd=folder,
+        env=project.environment(),
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def read_tsv(path: Path) -> list[dict]:
     """A table the workflow wrote, read by Python's csv module (not by the
     project's own reader): tab-separated, a header, cells quoted as CSV does."""

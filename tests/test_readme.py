@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BIN, REPO, module_user, read_tsv
+from conftest import REPO, module_user, read_tsv, run_module_user
 
 README = (REPO / "README.md").read_text()
 
@@ -189,13 +189,6 @@ def test_the_module_form_readme_shows(tmp_path, fresh):
         fresh,
         snippet.replace("/path/to/the/clone/Snakefile", str(fresh.root / "Snakefile")),
     )
-    proc = subprocess.run(
-        [str(BIN / "snakemake"), "--cores", "2"],
-        cwd=mine,
-        env=fresh.environment(),
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    run_module_user(mine, fresh)
     expected = REPO / "tests/expected/brightness-stats.tsv"
     assert (mine / "results/stats.tsv").read_bytes() == expected.read_bytes()

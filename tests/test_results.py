@@ -7,9 +7,8 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-import subprocess
 
-from conftest import BIN, Project, module_user
+from conftest import Project, module_user, run_module_user
 from perimage import results
 
 IMAGE = "Forest/Forest_2.jpg"
@@ -115,14 +114,7 @@ def test_a_module_users_rule_writing_under_results_keeps_its_output(tmp_path, fr
     )
 
     def run() -> None:
-        proc = subprocess.run(
-            [str(BIN / "snakemake"), "--cores", "2"],
-            cwd=mine,
-            env=fresh.environment(),
-            capture_output=True,
-            text=True,
-        )
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        run_module_user(mine, fresh)
 
     run()
     dark = mine / "results/qc/dark.txt"

@@ -88,10 +88,6 @@ class PlanFolder:
         self.path = path
 
     @classmethod
-    def of_manifest(cls, manifest: str) -> PlanFolder:
-        return cls(os.path.dirname(os.path.dirname(manifest)))
-
-    @classmethod
     def of_file(cls, path: str) -> PlanFolder:
         """The folder of one of its own files (blocks.tsv, inventory.json)."""
         return cls(os.path.dirname(path))

@@ -140,12 +140,6 @@ class BlockTable:
     def values(self, row: list[str]) -> dict[str, str]:
         return dict(zip(self.columns, row[1:-4], strict=True))
 
-    def widened(self, row: list[str], columns: list[str]) -> list[str]:
-        """The row with ``columns`` (a superset of the table's) as its values."""
-        values = self.values(row)
-        engine = row[-4:]
-        return [self.path(row), *(values.get(c, "") for c in columns), *engine]
-
     def write(self, fh) -> None:
         meta = {"version": self.version, "state": self.state, "sources": self.sources}
         fh.write(f"{BLOCK_MAGIC} {json.dumps(meta)}\n")
