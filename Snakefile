@@ -1,32 +1,11 @@
-from snakemake.utils import min_version
-
-min_version("9.0")
-
-
-configfile: "config/config.yaml"
+# The workflow is workflow/Snakefile, where the Snakemake workflow catalog and
+# snakedeploy expect it (a module reads it from there); this file runs it in
+# a clone.
 
 
-report: "workflow/report/workflow.rst"
+include: "workflow/Snakefile"
 
 
-include: "workflow/rules/common.smk"
-include: "workflow/rules/plan.smk"
-include: "workflow/rules/process.smk"
-include: "workflow/rules/report.smk"
-
-
-# Everything but the block jobs runs where snakemake runs, also with the
-# Slurm profile: each takes seconds.
-localrules:
-    all,
-    plan_blocks,
-    process_image,
-    record_image,
-    summarise,
-    draw_figures,
-
-
-rule all:
-    default_target: True
-    input:
-        get_final_outputs,
+# A rule of an included file is never the default target, `default_target`
+# or not (snakemake/snakemake#2773): name it here.
+workflow.default_target = "all"

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Debian packages some tests need: a single-node Slurm (slurmctld, slurmd,
-# munge) and Chromium with its WebDriver for the report test. Installed only
-# as root on a machine with apt-get; elsewhere those tests skip and say why.
+# munge), Chromium with its WebDriver for the report test, and git for the
+# deployment test. Installed only as root on a machine with apt-get;
+# elsewhere those tests skip and say why.
 set -eu
-PACKAGES="slurmctld slurmd slurm-client munge chromium chromium-driver"
+PACKAGES="slurmctld slurmd slurm-client munge chromium chromium-driver git"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

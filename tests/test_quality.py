@@ -154,3 +154,51 @@ def test_the_snakemake_version_the_workflow_is_known_for():
 
     pins = pinned_requirements()
     assert snakemake.__version__ == pins["snakemake"]
+
+
+def test_engine_files_lists_every_file_a_module_needs():
+    """A module read from git gets only the files engine-files.txt names (see
+    workflow/rules/engine.smk): every Python file below workflow/scripts."""
+    scripts = REPO / "workflow/scripts"
+    listed = (scripts / "engine-files.txt").read_text().split()
+    present = sorted(
+        str(p.relative_to(scripts))
+        for p in scripts.rglob("*.py")
+        if "__pycache__" not in p.parts
+    )
+    assert sorted(listed) == present
+
+
+def test_the_conda_environment_holds_every_package_a_job_imports():
+    """Jobs import the engine and, of what is not in Python itself, only
+    what workflow/envs/workflow.yaml installs (and Snakemake's packages: the
+    script preamble puts Snakemake on the path, and progress.py runs in
+    snakemake's own process)."""
+    import ast
+    from importlib.metadata import packages_distributions
+
+    distributions = packages_distributions()
+    conda_to_pip = {"python-isal": "isal"}
+    env = yaml.safe_load((REPO / "workflow/envs/workflow.yaml").read_text())
+    installed = {
+        conda_to_pip.get(name, name).lower()
+        for name in (d.split("=")[0].strip() for d in env["dependencies"])
+    }
+    scripts = REPO / "workflow/scripts"
+    own = {p.name for p in scripts.iterdir() if p.is_dir()}
+    imported = set()
+    for path in scripts.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                imported.add(node.module.split(".")[0])
+    third_party = {
+        name
+        for name in imported - set(sys.stdlib_module_names) - own
+        if not name.startswith("snakemake")
+    }
+    assert third_party  # Pillow at least
+    for name in sorted(third_party):
+        needed = {d.lower() for d in distributions.get(name, [name])}
+        assert needed & installed, (name, needed)

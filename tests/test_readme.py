@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, module_user, read_tsv, run_module_user
+from conftest import REPO, read_tsv
 
 README = (REPO / "README.md").read_text()
 
@@ -174,21 +174,3 @@ def test_one_image_first_as_readme_writes_it(fresh):
     assert run.rules()["process_image"] == 1
     made = [p for p in (fresh.results / "greyscale").rglob("*.png")]
     assert len(made) == 1
-
-
-def test_the_module_form_readme_shows(tmp_path, fresh):
-    """README's module snippet, pointed at a copy of the workflow, writes
-    what the workflow writes."""
-    snippet = next(
-        b
-        for b in re.findall(r"```python\n(.*?)```", README, re.DOTALL)
-        if "module" in b
-    )
-    mine = module_user(
-        tmp_path / "mine",
-        fresh,
-        snippet.replace("/path/to/the/clone/Snakefile", str(fresh.root / "Snakefile")),
-    )
-    run_module_user(mine, fresh)
-    expected = REPO / "tests/expected/brightness-stats.tsv"
-    assert (mine / "results/stats.tsv").read_bytes() == expected.read_bytes()

@@ -98,7 +98,7 @@ def test_a_module_users_rule_writing_under_results_keeps_its_output(tmp_path, fr
         fresh,
         'configfile: "config/config.yaml"\n\n\n'
         "module perimage:\n"
-        f"    snakefile:\n        {str(fresh.root / 'Snakefile')!r}\n"
+        f"    snakefile:\n        {str(fresh.root / 'workflow/Snakefile')!r}\n"
         "    config:\n        config\n\n\n"
         "use rule * from perimage\n\n\n"
         "rule qc:\n"

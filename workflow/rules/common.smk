@@ -7,15 +7,6 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 
-# Looking (a dry run, --report, --summary, --lint) must write no file, and the
-# engine lives inside the workflow: no __pycache__ there, in this process or in
-# the job processes it starts (they inherit the environment).
-sys.dont_write_bytecode = True
-os.environ.update(PYTHONDONTWRITEBYTECODE="1")
-
-SCRIPTS = os.path.normpath(os.path.join(workflow.current_basedir, "..", "scripts"))
-sys.path.insert(0, SCRIPTS)
-
 from perimage import (
     chunking,
     collect,
@@ -30,7 +21,7 @@ from perimage.state import State  # noqa: E402
 
 validate(config, schema="../schemas/config.schema.yaml")
 config["extensions"] = list(inventory.normalise_extensions(config["extensions"]))
-STATE = State(config, SCRIPTS)
+STATE = State(config, ENGINE)
 # where a job finds the files of single images, even in a shadow directory
 os.environ.update({results.WORKDIR_VARIABLE: os.getcwd()})
 # what the report shows: the analysis says (its module's REPORT)
