@@ -63,6 +63,15 @@ class State:
         the folder itself: then only whether it has any image to plan."""
         c = self.config
         first = PlanFolder(results.PLAN).recorded() is None
+        if c["images"]:  # read and checked on every start; no stat before a plan
+            listed = Selection.listed(
+                c["input_dir"],
+                c["images"],
+                patterns=c["include"],
+                limit=c["limit"],
+                with_stat=not first,
+            )
+            return None if first else listed
         if first and inventory.has_images(
             c["input_dir"], c["extensions"], c["include"]
         ):
