@@ -18,6 +18,11 @@ REPORT = Report(
     " the images' mean grey levels (0 black, 255 white): quartiles by linear"
     " interpolation, std of the population.",
     summarise=("mean",),
+    columns=(
+        "greyscale",
+        *("width", "height", "mode", "frames"),
+        *("min", "max", "mean", "median", "std"),
+    ),
     settings=("gallery_images",),
     draw="brightness.figures:draw",
     figures={

@@ -44,6 +44,9 @@ class Report:
     figures: dict[str, Figure]
     draw: str
     summarise: tuple[str, ...] = ()  # empty: every numeric column
+    # the columns the analysis returns, when it says: an image list may then
+    # not name its own columns so, checked before any job starts
+    columns: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
     # what the engine adds to every report
     engine_figures: dict[str, Figure] = field(

@@ -94,8 +94,9 @@ class ImageList:
         return found
 
 
-def read(file: str, *, errors: str = "surrogateescape") -> ImageList:
-    """The list in ``file``, checked. ``errors``: how bytes that are not
+def read(file: str, *, errors: str = "surrogateescape", taken=()) -> ImageList:
+    """The list in ``file``, checked; none of its columns may be named as
+    one of ``taken`` (the analysis's). ``errors``: how bytes that are not
     UTF-8 are read (file names as the operating system gives them, or as
     the workflow's tables show them: ``layout.printable``)."""
     try:
@@ -121,6 +122,7 @@ def read(file: str, *, errors: str = "surrogateescape") -> ImageList:
                 raise ImageListError(f"{listed.where(line, PATH)}: {problem}")
     if layout.CLASS_COLUMN in listed.columns:
         _check_classes(listed)
+    check_column_names(listed, taken, "the analysis writes it")
     return listed
 
 

@@ -67,11 +67,14 @@ class Selection:
         patterns=(),
         limit=0,
         with_stat: bool = True,
+        taken=(),
     ) -> Selection:
         """The images the list ``images`` names, as if they were all the
         folder holds: include and limit select among them. (``extensions``
-        does not apply: a listed file is processed, or rejected.)"""
-        found = imagelist.read(images).listing(input_dir, with_stat=with_stat)
+        does not apply: a listed file is processed, or rejected.) ``taken``:
+        the analysis's columns, which the list's may not be named as."""
+        listed = imagelist.read(images, taken=taken)
+        found = listed.listing(input_dir, with_stat=with_stat)
         selected = found.select(patterns, limit)
         if not len(selected):
             raise imagelist.ImageListError(

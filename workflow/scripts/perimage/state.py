@@ -70,6 +70,7 @@ class State:
                 patterns=c["include"],
                 limit=c["limit"],
                 with_stat=not first,
+                taken=self.report().columns,
             )
             return None if first else listed
         if first and inventory.has_images(
