@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import os
-import re
 from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -39,10 +39,13 @@ if TYPE_CHECKING:
 
 PATH = "path"
 DELIMITERS = {".csv": ",", ".tsv": "\t"}
-# A path that is not plain and relative, found in the whole list at once (one
-# search, not one per path): empty, absolute, with an empty, "." or ".."
-# part, or holding a NUL. Newlines inside paths only add matches.
-SUSPECT = re.compile(r"(?m)^$|^/|//|/$|(?:^|/)\.\.?(?:/|$)|\x00")
+# What shows a path that is not plain and relative (empty, absolute, with an
+# empty, "." or ".." part, or holding a NUL) in the paths joined by newlines,
+# each framed by newlines: a search of the whole list for each costs less
+# than one check per path (or a regex) at hundreds of thousands of paths.
+# Newlines inside paths only add matches.
+SUSPECT = ("\n\n", "\n/", "//", "/\n", "/./", "/../", "\n./", "\n../", "/.\n", "/..\n")
+SUSPECT += ("\n.\n", "\n..\n", "\x00")
 
 
 class ImageListError(InputError):
@@ -73,7 +76,9 @@ class ImageList:
         with a ``stat`` of each (``UNKNOWN`` for a missing file, which its
         block rejects), or only their names."""
         inventory.check_input_dir(input_dir)
-        paths = sorted(set(self.paths))
+        paths = sorted(self.paths)  # fast when the list is sorted already
+        if any(map(operator.eq, paths, paths[1:])):
+            paths = sorted(set(paths))
         if with_stat:
             return inventory.stat_files(input_dir, paths)
         return inventory.Listing(paths)
@@ -115,7 +120,8 @@ def read(file: str, *, errors: str = "surrogateescape", taken=()) -> ImageList:
     listed = _sheet(file, text, delimiter) if delimiter else _lines(file, text)
     if not listed.paths:
         raise ImageListError(f"images list {file!r} lists no image")
-    if SUSPECT.search("\n".join(listed.paths)):
+    framed = "\n" + "\n".join(listed.paths) + "\n"
+    if any(sign in framed for sign in SUSPECT):
         for path, line in zip(listed.paths, listed.lines, strict=True):
             problem = _path_problem(path)
             if problem:
@@ -136,36 +142,48 @@ def _lines(file: str, text: str) -> ImageList:
 
 
 def _sheet(file: str, text: str, delimiter: str) -> ImageList:
+    rows, lines = _rows(file, text, delimiter)
+    if not rows:
+        raise ImageListError(f"images list {file!r} has no header row on line 1")
+    header = rows[0]
+    _check_header(file, header)
+    width = len(header)
+    if any(len(row) != width for row in rows):
+        i = next(i for i, row in enumerate(rows) if len(row) != width)
+        raise ImageListError(
+            f"images list {file!r}, line {lines[i]}: {len(rows[i])} fields,"
+            f" but the header names {width} columns"
+        )
+    by_column = zip(*rows[1:], strict=True) if len(rows) > 1 else [()] * width
+    columns = {name: list(c) for name, c in zip(header, by_column, strict=True)}
+    paths = columns.pop(PATH)
+    return ImageList(file, paths, lines[1:], columns, header)
+
+
+def _rows(file: str, text: str, delimiter: str) -> tuple[list[list[str]], array]:
+    """A sheet's rows but blank lines, and the line each starts on. Without
+    quotes, carriage returns or blank lines, split lines: the csv module
+    reads such text alike, at a third of the speed."""
+    if '"' not in text and "\r" not in text:
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()  # the last line's end
+        if "" not in lines:
+            rows = [line.split(delimiter) for line in lines]
+            return rows, array("q", range(1, len(rows) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    listed = ImageList(file, [], array("q"))
+    rows, starts, end = [], array("q"), 0
     try:
-        header = next(reader, None)
-        if not header:
-            raise ImageListError(f"images list {file!r} has no header row on line 1")
-        _check_header(file, header)
-        listed.header = header
-        cells: list[list[str]] = [[] for _ in header]
-        end = reader.line_num
         for row in reader:
             start, end = end + 1, reader.line_num
-            if len(row) != len(header):
-                if not row:
-                    continue  # a blank line
-                raise ImageListError(
-                    f"images list {file!r}, line {start}: {len(row)} fields,"
-                    f" but the header names {len(header)} columns"
-                )
-            listed.lines.append(start)
-            for column, cell in zip(cells, row, strict=True):
-                column.append(cell)
+            if row:
+                rows.append(row)
+                starts.append(start)
     except csv.Error as e:
         raise ImageListError(
             f"images list {file!r}, line {reader.line_num}: malformed row: {e}"
         ) from None
-    columns = dict(zip(header, cells, strict=True))
-    listed.paths = columns.pop(PATH)
-    listed.columns = columns
-    return listed
+    return rows, starts
 
 
 def _check_header(file: str, header: list[str]) -> None:
