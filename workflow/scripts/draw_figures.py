@@ -13,8 +13,7 @@ sm = snakemake
 with job_log(sm.log[0]) as log:
     expected = PlanFolder.of_file(sm.input.counts).counts()["selected"]
     stats, _ = collect.read_blocks(list(sm.input.tables), expected)
-    if sm.input.images:  # its class column gives the classes
-        stats, _, _ = imagelist.join(sm.input.images, stats, [])
+    stats, _ = imagelist.join(sm.input.images, stats, [])  # its classes
     runtimes = read_block_runtimes(list(sm.input.benchmarks), sm.input.sizes)
     draw = Spec.parse(sm.config["analysis"]).report().drawer()
     # galleries read the images' own outputs, which only the workdir has

@@ -10,14 +10,10 @@ sm = snakemake
 with job_log(sm.log[0]) as log:
     counts = PlanFolder.of_file(sm.input.counts).counts()
     stats, rejected = collect.read_blocks(list(sm.input.tables), counts["selected"])
-    classes = None
-    if sm.input.images:
-        stats, rejected, classes = imagelist.join(sm.input.images, stats, rejected)
+    stats, rejected = imagelist.join(sm.input.images, stats, rejected)
     collect.write(stats, rejected, sm.output.stats, sm.output.rejected)
     columns = sm.params.columns or stats.numeric_columns()
-    summary.write(
-        sm.output.classes, *summary.summarise(stats, rejected, columns, classes)
-    )
+    summary.write(sm.output.classes, *summary.summarise(stats, rejected, columns))
     page = overview_html(
         title=sm.params.title,
         config=sm.config,

@@ -256,15 +256,18 @@ def check_column_names(listed: ImageList, taken, whose: str) -> None:
 
 
 def join(
-    file: str, stats: StatsTable, rejected: list[tuple[str, str]]
-) -> tuple[StatsTable, list[tuple[str, str]], dict[str, str]]:
-    """The aggregate jobs' view of the list: ``stats`` with the sheet's other
-    columns after ``path`` (each image's cells from the first line listing
-    it), ``rejected`` with the lines that list a selected image again, and
-    the class of each rejected image when the sheet has a class column.
+    file, stats: StatsTable, rejected: list[tuple[str, str]]
+) -> tuple[StatsTable, list[tuple[str, str]]]:
+    """The aggregate jobs' view of the list ``file`` (none: an empty input,
+    which changes nothing): ``stats`` with the sheet's other columns after
+    ``path`` (each image's cells from the first line listing it; with a
+    class column, the rejected images' classes too), and ``rejected`` with
+    the lines that list a selected image again.
 
     Done here rather than in the blocks, so that editing a sheet's columns
     re-runs only the aggregate jobs, not a block."""
+    if not file:
+        return stats, rejected
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -290,17 +293,16 @@ def join(
         firsts = [i for i, p in enumerate(keys) if not (p in seen or seen.add(p))]
         keys = [keys[i] for i in firsts]
         columns = {c: [v[i] for i in firsts] for c, v in columns.items()}
-    classes = {}
-    if layout.CLASS_COLUMN in columns and rejected:
-        row = {p: i for i, p in enumerate(keys)}
-        cells = columns[layout.CLASS_COLUMN]
-        classes = {p: cells[row[p]] for p, _ in rejected if p in row}
     if columns:
         stats = stats.carry(
             pa.array(keys, pa.string()),
             {c: pa.array(v, pa.string()) for c, v in columns.items()},
         )
-    return stats, rejected, classes
+    if layout.CLASS_COLUMN in columns and rejected:
+        row = {p: i for i, p in enumerate(keys)}
+        cells = columns[layout.CLASS_COLUMN]
+        stats.rejected_classes = {p: cells[row[p]] for p, _ in rejected if p in row}
+    return stats, rejected
 
 
 def no_images_message(file: str, listed: int) -> str:

@@ -50,8 +50,10 @@ class StatsTable:
     def __init__(self, table: pa.Table, keep: np.ndarray | None = None, carried=()):
         self._table = table
         self._keep = keep
-        # the image list's columns, after path (``imagelist.join``)
+        # the image list's columns, after path, and the classes its class
+        # column gives the rejected images (``imagelist.join``)
         self.carried = tuple(carried)
+        self.rejected_classes: dict[str, str] = {}
         self._text: dict[str, pa.ChunkedArray] = {}
         self._floats: dict[str, np.ndarray] = {}
 

@@ -39,20 +39,16 @@ def classes(stats: StatsTable) -> tuple[list[str], np.ndarray]:
 
 
 def summarise(
-    stats: StatsTable,
-    rejected: list[tuple[str, str]],
-    columns: list[str],
-    rejected_classes: dict[str, str] | None = None,
+    stats: StatsTable, rejected: list[tuple[str, str]], columns: list[str]
 ) -> tuple[list[str], list[list]]:
     """One row per class, sorted by name, then one for all images: ``class``,
     ``images``, ``rejected``, and for each column its minimum, quartiles
     (linear interpolation, as numpy and pandas compute them by default),
     maximum, mean and standard deviation (of the population) over the class's
-    images, as ``<column>_min`` ... ``<column>_std``. ``rejected_classes``:
-    the rejected images' classes when they are not their top-level folders."""
+    images, as ``<column>_min`` ... ``<column>_std``."""
     names, index = classes(stats)
     counts = np.bincount(index, minlength=len(names))
-    of = rejected_classes or {}
+    of = stats.rejected_classes
     bad = Counter(of.get(path) or class_of(path) for path, _ in rejected)
     # a column no image has (every one rejected) is summarised as empty
     nothing = [None] * len(STATISTICS)
