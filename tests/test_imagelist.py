@@ -92,12 +92,14 @@ def test_missing_folder_and_twice_listed_paths_are_rejected_with_the_reason(fres
         "SeaLake/SeaLake_1.jpg",
         "Forest/Forest_2.jpg",  # again, on line 5
         "Forest/Forest_2.jpg",  # and on line 6
+        "README.md",  # not an image: extensions do not apply to a list
     ]
     (fresh.workdir / "mine.txt").write_text("\n".join(lines) + "\n")
     fresh.snakemake("--config", "images=mine.txt")
     assert rejected(fresh) == {
         "Forest/nope.jpg": [MISSING],
         "River": [FOLDER],
+        "README.md": ["not an image Pillow can read"],
         "Forest/Forest_2.jpg": [
             "listed again on line 5 of mine.txt (first on line 1)",
             "listed again on line 6 of mine.txt (first on line 1)",
@@ -109,7 +111,8 @@ def test_missing_folder_and_twice_listed_paths_are_rejected_with_the_reason(fres
     assert len(processed) + sum(map(len, rejected(fresh).values())) == len(lines)
     summary = {r["class"]: r for r in read_tsv(fresh.results / "summary/classes.tsv")}
     assert summary["Forest"]["rejected"] == "3"
-    assert summary["(all)"]["rejected"] == "4"
+    assert summary["(top level)"]["rejected"] == "1"
+    assert summary["(all)"]["rejected"] == "5"
 
 
 def test_include_and_limit_select_among_the_listed_images(fresh):
