@@ -111,7 +111,7 @@ def test_missing_folder_and_twice_listed_paths_are_rejected_with_the_reason(fres
     assert len(processed) + sum(map(len, rejected(fresh).values())) == len(lines)
     summary = {r["class"]: r for r in read_tsv(fresh.results / "summary/classes.tsv")}
     assert summary["Forest"]["rejected"] == "3"
-    assert summary["(top level)"]["rejected"] == "1"
+    assert summary["(top level)"]["rejected"] == "2"  # River and README.md
     assert summary["(all)"]["rejected"] == "5"
 
 
