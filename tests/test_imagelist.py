@@ -277,6 +277,7 @@ def test_a_changed_class_reaches_the_table_and_summary_without_a_block(
     "name,content,message",
     [
         ("nope.txt", None, "images list 'nope.txt' does not exist"),
+        ("data", None, "images list 'data' is a folder, not a file"),
         ("l.txt", "", "images list 'l.txt' lists no image"),
         (
             "l.txt",
@@ -384,6 +385,39 @@ def test_a_list_error_after_a_plan_is_still_reported_before_any_job(completed):
     assert run.returncode != 0
     assert "images list 'l.txt', line 1: the path 'Forest/../x.jpg'" in run.output
     assert completed.snapshot() == before
+
+
+CUSTOM = ["--configfile", ".test/config-custom/config.yaml"]
+
+
+def test_a_users_analysis_summarises_its_own_columns_not_the_sheets(fresh):
+    images = fresh.images()[:20]
+    rows = [["path", "label", "class"]]
+    rows += [[p, str(i % 3), "odd" if i % 2 else "even"] for i, p in enumerate(images)]
+    write_sheet(fresh.workdir / "sheet.csv", rows)
+    fresh.snakemake(*CUSTOM, "--config", "images=sheet.csv")
+    stats = fresh.stats()
+    assert list(stats[0])[:3] == ["path", "label", "class"]
+    assert [r["label"] for r in stats] == [r[1] for r in sorted(rows[1:])]
+    columns = sorted(p.name for p in (fresh.results / "plots/columns").glob("*.svg"))
+    assert columns == ["max.svg", "mean.svg", "min.svg"]
+    summary = read_tsv(fresh.results / "summary/classes.tsv")
+    assert [r["class"] for r in summary] == ["even", "odd", "(all)"]
+    assert not any(c.startswith("label_") for c in summary[0])
+
+
+def test_a_sheet_column_named_as_a_users_analysis_column_stops_the_summary(fresh):
+    write_sheet(
+        fresh.workdir / "sheet.csv",
+        [["path", "max"], ["Forest/Forest_1.jpg", "1"]],
+    )
+    run = fresh.snakemake(*CUSTOM, "--config", "images=sheet.csv", check=False)
+    assert run.returncode != 0
+    assert (
+        "images list 'sheet.csv', line 1, column 2 (max): 'max' is also a column"
+        " of results/stats.tsv (the analysis writes it); rename it in the list"
+    ) in run.output + (fresh.workdir / "logs/summarise.log").read_text()
+    assert not (fresh.results / "stats.tsv").exists()
 
 
 def test_brightness_declares_the_columns_it_writes(completed_project):

@@ -84,7 +84,8 @@ class Report:
 def default_report(analysis: str) -> Report:
     return Report(
         title=f"Analysis {analysis}",
-        note="A class is a top-level folder. For each numeric column,"
+        note="A class is a top-level folder, or the image list's class column."
+        " For each numeric column,"
         " <column>_min ... <column>_std describe the distribution of its values"
         " over the class's images: quartiles by linear interpolation, std of"
         " the population.",
