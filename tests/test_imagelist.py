@@ -348,6 +348,12 @@ def test_a_changed_class_reaches_the_table_and_summary_without_a_block(
         ),
         (
             "s.csv",
+            "path,class\nForest/Forest_1.jpg,(all)\n",
+            "images list 's.csv', line 2, column 2 (class): the class '(all)' is the"
+            " summary's row of all classes",
+        ),
+        (
+            "s.csv",
             "path,class\nForest/Forest_1.jpg,\n",
             "images list 's.csv', line 2, column 2 (class): the class is empty",
         ),

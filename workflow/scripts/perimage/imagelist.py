@@ -240,6 +240,8 @@ def _class_problem(name: str) -> str | None:
             f"the class {name!r} cannot name a file (it holds '/' or NUL, or"
             " starts with '.')"
         )
+    if name == layout.ALL:
+        return f"the class {name!r} is the summary's row of all classes"
     if len(layout.encode(name)) > 200:
         return "the class is longer than 200 bytes"
     return None

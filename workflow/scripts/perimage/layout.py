@@ -16,6 +16,7 @@ LONGEST_SUFFIX = ".json"  # shortening allows for it, so every output shares a s
 TOP_LEVEL = "(top level)"
 # An image list's column that, when there is one, gives the class instead
 CLASS_COLUMN = "class"
+ALL = "(all)"  # the summary's row of every class: no class is named so
 
 
 def encode(path: str) -> bytes:

@@ -10,10 +10,9 @@ from collections import Counter
 import numpy as np
 
 from . import atomic, tables, textcolumns
-from .layout import CLASS_COLUMN, class_of
+from .layout import ALL, CLASS_COLUMN, class_of
 from .statstable import StatsTable
 
-ALL = "(all)"
 STATISTICS = ("min", "q25", "median", "q75", "max", "mean", "std")
 
 
