@@ -38,9 +38,10 @@ def analysis_columns(header: list[str]) -> list[str]:
 
 
 class StatsTable:
-    """``results/stats.tsv`` by column: ``path`` and the analysis's columns,
-    one row per processed image, sorted by path. Every cell is the text its
-    block table holds; ``floats`` reads a column's numbers.
+    """``results/stats.tsv`` by column: ``path``, an image list's other
+    columns (``carried``, if any) and the analysis's columns, one row per
+    processed image, sorted by path. Every cell is the text its block table
+    (or the list) holds; ``floats`` reads a column's numbers.
 
     Held as the block tables' rows (``table``, sorted by path) and which of
     them are processed images (``keep``; None: all): a column is filtered
