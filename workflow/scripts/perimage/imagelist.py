@@ -276,8 +276,15 @@ def join(
     # as the block tables show names that are not valid UTF-8
     listed = read(file, errors="backslashreplace")
     check_column_names(listed, stats.columns, "the analysis writes it")
+    keys, columns = listed.paths, listed.columns
     again = listed.duplicates()
-    if again:
+    if again:  # the first line of each path gives its cells
+        first: dict[str, int] = {}
+        for i, path in enumerate(keys):
+            first.setdefault(path, i)
+        keys = list(first)
+        columns = {c: [v[i] for i in first.values()] for c, v in columns.items()}
+        # rejected only where the image is selected (include, limit)
         chosen = pc.is_in(
             pa.array([p for p, _ in again], pa.string()),
             value_set=pa.concat_arrays(
@@ -289,12 +296,6 @@ def join(
         ).to_pylist()
         again = [d for d, keep in zip(again, chosen, strict=True) if keep]
         rejected = sorted(rejected + again)
-    keys, columns = listed.paths, listed.columns
-    if len(set(keys)) != len(keys):  # the first line of each path counts
-        seen: set[str] = set()
-        firsts = [i for i, p in enumerate(keys) if not (p in seen or seen.add(p))]
-        keys = [keys[i] for i in firsts]
-        columns = {c: [v[i] for i in firsts] for c, v in columns.items()}
     if columns:
         stats = stats.carry(
             pa.array(keys, pa.string()),
