@@ -165,6 +165,7 @@ def test_a_sheet_carries_its_columns_and_its_class_column_gives_the_class(fresh)
         assert "Forest (" not in svg
     overview = (fresh.results / "report/overview.html").read_text()
     assert "water, mostly" in overview
+    assert re.search(rf"images listed</t[hd]>\s*<td[^>]*>{len(sheet)}<", overview)
 
 
 def test_a_tsv_sheet_and_a_rejected_image_keep_the_sheet_class(fresh):
