@@ -13,8 +13,10 @@ Snakemake's benchmark files in logs/benchmarks/) it takes the block phase, the
 CPU per image and the run's timeline: start-up, plan job, block phase,
 summarise and draw_figures, exit. Then, in the last workflow folder: runs
 with nothing to do and dry runs, alternating with Snakemake's own trivial
-no-op (one rule, its output present) and with the scan of input_dir alone
-(perimage.plan.Selection.scan in a new Python process); a run after one image
+no-op (one rule, its output present), with the scan of input_dir alone
+(perimage.plan.Selection.scan in a new Python process) and with reading an
+image list of the same images instead (config ``images``:
+Selection.listed, likewise, with its one ``stat`` per image); a run after one image
 changed; a statistics-only run. Peak memory is that of the main snakemake
 process and the largest of the processes it waited for (perf/peak_rss.py).
 In memory it also counts the file creations and renames of one full run
@@ -100,6 +102,14 @@ SCAN = (
     "from perimage.plan import Selection\n"
     "start = time.perf_counter()\n"
     "Selection.scan(sys.argv[2], extensions=sys.argv[3:])\n"
+    "print(time.perf_counter() - start)\n"
+)
+LISTED = (
+    "import sys, time\n"
+    "sys.path.insert(0, sys.argv[1])\n"
+    "from perimage.plan import Selection\n"
+    "start = time.perf_counter()\n"
+    "Selection.listed(sys.argv[2], sys.argv[3])\n"
     "print(time.perf_counter() - start)\n"
 )
 TRIVIAL = (
@@ -288,6 +298,34 @@ def scan_seconds(data: Path) -> float:
     ]
     scripts = str(REPO / "workflow" / "scripts")
     cmd = [sys.executable, "-c", SCAN, scripts, str(data), *extensions]
+    return float(timed(cmd, REPO)[2].split()[-1])
+
+
+def write_image_list(data: Path, path: Path) -> None:
+    """The images ``scan_seconds`` finds, one path per line, as
+    ``ls | sort`` would write them (not timed)."""
+    extensions = tuple(
+        yaml.safe_load((REPO / "config" / "config.yaml").read_text())["extensions"]
+    )
+    found = []
+    for folder, folders, files in os.walk(data):
+        folders[:] = [f for f in folders if not f.startswith(".")]
+        rel = os.path.relpath(folder, data)
+        found += [
+            name if rel == "." else f"{rel}/{name}"
+            for name in files
+            if name.lower().endswith(extensions) and not name.startswith(".")
+        ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{p}\n" for p in sorted(found)))
+
+
+def list_seconds(data: Path, image_list: Path) -> float:
+    """Seconds of ``perimage.plan.Selection.listed`` alone: reading and
+    checking the list, and a ``stat`` of each image, as at every Snakemake
+    start with ``images`` set (``scan_seconds``' counterpart)."""
+    scripts = str(REPO / "workflow" / "scripts")
+    cmd = [sys.executable, "-c", LISTED, scripts, str(data), str(image_list)]
     return float(timed(cmd, REPO)[2].split()[-1])
 
 
@@ -491,11 +529,14 @@ def measure_place(args, where: str, record) -> dict:
         found["snakemake_files"] = wf.snakemake_files()
         found["accounted"] = wf.accounted()
 
+        image_list = work / "images.txt"
+        write_image_list(data, image_list)
         for r in range(1, args.repeats + 1):
             settle()
             res = trivial_noop(work / "trivial")
             record(where, "trivial no-op", r, seconds=res["seconds"])
             record(where, "scan", r, seconds=scan_seconds(data))
+            record(where, "image list", r, seconds=list_seconds(data, image_list))
             res = wf.run()
             assert res["nothing_to_do"], "a run after a complete run did something"
             record(
@@ -737,6 +778,21 @@ def summarise(raw, found, args) -> list[tuple]:
             f"{med(raw, where, 'scan'):.2f} s",
             repeats(raw, where, "scan"),
         )
+        row(
+            where,
+            "image list of the same images instead (Selection.listed, likewise)",
+            f"{med(raw, where, 'image list'):.2f} s",
+            repeats(raw, where, "image list"),
+        )
+        to_scan = ratios(raw, where, "image list", "scan")
+        row(
+            where,
+            "image list / scan",
+            f"{statistics.median(to_scan):.2f}x",
+            ", ".join(f"{x:.2f}x" for x in to_scan),
+            "at most 1x",
+            statistics.median(to_scan) <= 1,
+        )
         per_image = med(raw, where, "full run", "us_per_image")
         row(
             where,
@@ -909,6 +965,7 @@ def plot(raw, path: Path, n: int, cores: int) -> None:
         "dry run",
         "trivial no-op",
         "scan",
+        "image list",
     ]
     labels = [
         *("scan of input_dir" if m == "scan" else m for m in measures),

@@ -63,6 +63,8 @@ def test_config_readme_explains_every_key_with_its_default():
             shown = str(default).lower()
         elif isinstance(default, list):
             shown = "[" + ", ".join(default) + "]"
+        elif default is None:
+            shown = "null"  # as YAML writes it
         else:
             shown = default
         assert f"Default: `{shown}`" in body, key

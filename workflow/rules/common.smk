@@ -105,6 +105,12 @@ def get_block_benchmarks(wildcards):
     return expand(rules.process_block.benchmark, block=get_plan_sizes())
 
 
+def get_images_list(wildcards):
+    """The image list, an input of the aggregate jobs: they join its other
+    columns, so that editing them re-runs those jobs and no block."""
+    return config["images"] or []
+
+
 def get_plan_counts(wildcards):
     return get_plan().counts_path
 

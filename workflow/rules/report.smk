@@ -2,6 +2,7 @@ rule summarise:
     input:
         tables=get_block_tables,
         counts=get_plan_counts,
+        images=get_images_list,
     output:
         stats=report(
             "results/stats.tsv",
@@ -50,6 +51,7 @@ rule draw_figures:
         benchmarks=get_block_benchmarks,
         sizes=get_plan_sizes_file,
         counts=get_plan_counts,
+        images=get_images_list,
     output:
         # every figure the analysis's REPORT names, and the block run times
         figures=report(

@@ -3,7 +3,7 @@ block run times."""
 
 import os
 
-from perimage import collect, figures, results
+from perimage import collect, figures, imagelist, results
 from perimage.analysis import Spec
 from perimage.joblog import job_log
 from perimage.plan import PlanFolder
@@ -13,6 +13,7 @@ sm = snakemake
 with job_log(sm.log[0]) as log:
     expected = PlanFolder.of_file(sm.input.counts).counts()["selected"]
     stats, _ = collect.read_blocks(list(sm.input.tables), expected)
+    stats, _ = imagelist.join(sm.input.images, stats, [])  # its classes
     runtimes = read_block_runtimes(list(sm.input.benchmarks), sm.input.sizes)
     draw = Spec.parse(sm.config["analysis"]).report().drawer()
     # galleries read the images' own outputs, which only the workdir has

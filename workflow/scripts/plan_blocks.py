@@ -13,6 +13,7 @@ with job_log(sm.log[0]) as log, results.in_workdir(sm.output.plan) as (out,):
         out,
         block_size=cfg["block_size"],
         token=sm.params.token,
+        images=cfg["images"],
         extensions=cfg["extensions"],
         patterns=cfg["include"],
         limit=cfg["limit"],

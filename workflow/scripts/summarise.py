@@ -1,7 +1,7 @@
 """The table of all images, the rejected ones, the summary per class, and
 the report's overview page."""
 
-from perimage import atomic, collect, summary
+from perimage import atomic, collect, imagelist, summary
 from perimage.joblog import job_log
 from perimage.overview import overview_html
 from perimage.plan import PlanFolder
@@ -10,6 +10,7 @@ sm = snakemake
 with job_log(sm.log[0]) as log:
     counts = PlanFolder.of_file(sm.input.counts).counts()
     stats, rejected = collect.read_blocks(list(sm.input.tables), counts["selected"])
+    stats, rejected = imagelist.join(sm.input.images, stats, rejected)
     collect.write(stats, rejected, sm.output.stats, sm.output.rejected)
     columns = sm.params.columns or stats.numeric_columns()
     summary.write(sm.output.classes, *summary.summarise(stats, rejected, columns))

@@ -14,10 +14,16 @@ __all__ = ["REPORT", "analyse"]
 BRIGHTNESS = "2. Brightness"
 REPORT = Report(
     title="Brightness survey",
-    note="A class is a top-level folder. mean_* describe the distribution of"
-    " the images' mean grey levels (0 black, 255 white): quartiles by linear"
-    " interpolation, std of the population.",
+    note="A class is a top-level folder, or the image list's class column."
+    " mean_* describe the distribution of the images' mean grey levels"
+    " (0 black, 255 white): quartiles by linear interpolation, std of the"
+    " population.",
     summarise=("mean",),
+    columns=(
+        "greyscale",
+        *("width", "height", "mode", "frames"),
+        *("min", "max", "mean", "median", "std"),
+    ),
     settings=("gallery_images",),
     draw="brightness.figures:draw",
     figures={

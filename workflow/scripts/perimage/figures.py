@@ -44,6 +44,9 @@ class Report:
     figures: dict[str, Figure]
     draw: str
     summarise: tuple[str, ...] = ()  # empty: every numeric column
+    # the columns the analysis returns, when it says: an image list may then
+    # not name its own columns so, checked before any job starts
+    columns: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
     # what the engine adds to every report
     engine_figures: dict[str, Figure] = field(
@@ -81,7 +84,8 @@ class Report:
 def default_report(analysis: str) -> Report:
     return Report(
         title=f"Analysis {analysis}",
-        note="A class is a top-level folder. For each numeric column,"
+        note="A class is a top-level folder, or the image list's class column."
+        " For each numeric column,"
         " <column>_min ... <column>_std describe the distribution of its values"
         " over the class's images: quartiles by linear interpolation, std of"
         " the population.",

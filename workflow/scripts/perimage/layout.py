@@ -14,6 +14,9 @@ import os
 NAME_MAX = 255  # bytes, on Linux file systems
 LONGEST_SUFFIX = ".json"  # shortening allows for it, so every output shares a stem
 TOP_LEVEL = "(top level)"
+# An image list's column that, when there is one, gives the class instead
+CLASS_COLUMN = "class"
+ALL = "(all)"  # the summary's row of every class: no class is named so
 
 
 def encode(path: str) -> bytes:
@@ -46,6 +49,7 @@ def stem(relpath: str) -> str:
 
 def class_of(relpath: str) -> str:
     """An image's class is its top-level folder (EuroSAT's class folders);
-    images directly in the input folder form the class "(top level)"."""
+    images directly in the input folder form the class "(top level)". An
+    image list's ``class`` column replaces it (``imagelist.join``)."""
     head, sep, _ = relpath.partition("/")
     return head if sep else TOP_LEVEL

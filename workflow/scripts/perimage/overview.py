@@ -64,7 +64,11 @@ def overview_html(
     run = [
         ["input folder", config["input_dir"]],
         ["analysis", config["analysis"]],
-        ["images found", f"{counts['found']:,}"],
+        # with an image list, the distinct images it lists
+        [
+            "images listed" if config.get("images") else "images found",
+            f"{counts['found']:,}",
+        ],
         ["images selected (include, limit)", f"{counts['selected']:,}"],
         ["images processed", f"{processed:,}"],
         ["images rejected", f"{len(rejected):,}"],

@@ -22,7 +22,7 @@ import logging
 import os
 from dataclasses import dataclass
 
-from . import atomic, chunking, inventory, layout, results, tables
+from . import atomic, chunking, imagelist, inventory, layout, results, tables
 
 log = logging.getLogger(__name__)
 PIECE = 65536  # paths hashed at a time
@@ -54,6 +54,31 @@ class Selection:
                 f"input_dir {input_dir!r} has no images to process: none {what}"
                 f" ({len(found)} images with extensions {', '.join(extensions)},"
                 f" {len(found.skipped)} other files skipped)"
+            )
+        return cls(found, selected)
+
+    @classmethod
+    def listed(
+        cls,
+        input_dir: str,
+        images: str,
+        *,
+        extensions=(),
+        patterns=(),
+        limit=0,
+        with_stat: bool = True,
+        taken=(),
+    ) -> Selection:
+        """The images the list ``images`` names, as if they were all the
+        folder holds: include and limit select among them. (``extensions``
+        does not apply: a listed file is processed, or rejected.) ``taken``:
+        the analysis's columns, which the list's may not be named as."""
+        listed = imagelist.read(images, taken=taken)
+        found = listed.listing(input_dir, with_stat=with_stat)
+        selected = found.select(patterns, limit)
+        if not len(selected):
+            raise imagelist.ImageListError(
+                imagelist.no_images_message(images, len(found))
             )
         return cls(found, selected)
 
@@ -191,13 +216,18 @@ def make_plan(
     *,
     block_size: int,
     token: str = "",
+    images: str | None = None,
     **select,
 ) -> Plan:
     """The checkpoint's work: plan the blocks and write the plan. ``token``
     is the checkpoint's param: "" for a first plan, else the digest of the
-    images the workflow saw when it started, which this must plan."""
+    images the workflow saw when it started, which this must plan.
+    ``images``: an image list to read instead of scanning input_dir."""
     # names only: each block's job looks at its own images
-    selection = Selection.scan(input_dir, with_stat=False, **select)
+    if images:
+        selection = Selection.listed(input_dir, images, with_stat=False, **select)
+    else:
+        selection = Selection.scan(input_dir, with_stat=False, **select)
     digest = selection.digest(block_size)
     if token and token != digest:
         raise inventory.InputError(

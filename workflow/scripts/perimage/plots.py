@@ -19,7 +19,7 @@ class ByClass:
 
     def __init__(self, stats: StatsTable):
         self.stats = stats
-        self.names, self.index = summary.classes(stats.text("path"))
+        self.names, self.index = summary.classes(stats)
         self.counts = np.bincount(self.index, minlength=len(self.names))
         # each class's row numbers, in the table's order (by path)
         order = np.argsort(self.index, kind="stable")

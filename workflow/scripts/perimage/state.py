@@ -60,9 +60,21 @@ class State:
         and kept as columns (an object per image would cost hundreds of
         megabytes at a million): the plan's digest and its blocks'
         fingerprints come from it. None before the first plan, which lists
-        the folder itself: then only whether it has any image to plan."""
+        the folder itself: then only whether it has any image to plan. With
+        an image list (``images``), its images instead of the folder's, the
+        list checked on every start."""
         c = self.config
         first = PlanFolder(results.PLAN).recorded() is None
+        if c["images"]:  # no stat before a first plan: the plan job reads it
+            listed = Selection.listed(
+                c["input_dir"],
+                c["images"],
+                patterns=c["include"],
+                limit=c["limit"],
+                with_stat=not first,
+                taken=self.report().columns,
+            )
+            return None if first else listed
         if first and inventory.has_images(
             c["input_dir"], c["extensions"], c["include"]
         ):

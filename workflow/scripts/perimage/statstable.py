@@ -38,18 +38,23 @@ def analysis_columns(header: list[str]) -> list[str]:
 
 
 class StatsTable:
-    """``results/stats.tsv`` by column: ``path`` and the analysis's columns,
-    one row per processed image, sorted by path. Every cell is the text its
-    block table holds; ``floats`` reads a column's numbers.
+    """``results/stats.tsv`` by column: ``path``, an image list's other
+    columns (``carried``, if any) and the analysis's columns, one row per
+    processed image, sorted by path. Every cell is the text its block table
+    (or the list) holds; ``floats`` reads a column's numbers.
 
     Held as the block tables' rows (``table``, sorted by path) and which of
     them are processed images (``keep``; None: all): a column is filtered
     when it is used, and the file written line by line from the kept runs,
     since copying every column costs more than all the rest of a job."""
 
-    def __init__(self, table: pa.Table, keep: np.ndarray | None = None):
+    def __init__(self, table: pa.Table, keep: np.ndarray | None = None, carried=()):
         self._table = table
         self._keep = keep
+        # the image list's columns, after path, and the classes its class
+        # column gives the rejected images (``imagelist.join``)
+        self.carried = tuple(carried)
+        self.rejected_classes: dict[str, str] = {}
         self._text: dict[str, pa.ChunkedArray] = {}
         self._floats: dict[str, np.ndarray] = {}
 
@@ -81,7 +86,29 @@ class StatsTable:
 
     def numeric_columns(self) -> list[str]:
         """The analysis's columns whose every non-empty cell is a number."""
-        return [c for c in self.columns[1:] if textcolumns.numeric(self.text(c))]
+        return [
+            c
+            for c in self.columns[1:]
+            if c not in self.carried and textcolumns.numeric(self.text(c))
+        ]
+
+    def carry(self, keys: pa.Array, columns: dict[str, pa.Array]) -> StatsTable:
+        """The table with ``columns`` after ``path``: each row gets the cells
+        of the row whose key (in ``keys``, each once) is its path; empty
+        cells when none is."""
+        import pyarrow.compute as pc
+
+        index = pc.index_in(self._table["path"], value_set=keys)
+        added = [
+            pc.fill_null(pc.take(cells, index), textcolumns.EMPTY)
+            for cells in columns.values()
+        ]
+        names = self.columns
+        table = pa.Table.from_arrays(
+            [self._table["path"], *added, *(self._table[c] for c in names[1:])],
+            names=[names[0], *columns, *names[1:]],
+        )
+        return StatsTable(table, self._keep, [*columns, *self.carried])
 
     def rows(self, indices, columns: list[str]) -> list[dict[str, str]]:
         """The rows at ``indices``, as dicts of ``columns``: for the few that

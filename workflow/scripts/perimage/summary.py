@@ -1,5 +1,6 @@
-"""Summaries per class (top-level folder, ``layout.class_of``): how many
-images, how many rejected, and how chosen numeric columns are distributed."""
+"""Summaries per class (top-level folder, ``layout.class_of``, or an image
+list's ``class`` column): how many images, how many rejected, and how chosen
+numeric columns are distributed."""
 
 from __future__ import annotations
 
@@ -9,22 +10,30 @@ from collections import Counter
 import numpy as np
 
 from . import atomic, tables, textcolumns
-from .layout import class_of
+from .layout import ALL, CLASS_COLUMN, class_of
 from .statstable import StatsTable
 
-ALL = "(all)"
 STATISTICS = ("min", "q25", "median", "q75", "max", "mean", "std")
 
 
-def classes(paths) -> tuple[list[str], np.ndarray]:
-    """The classes of image ``paths`` (a column of text), sorted by name,
-    and each path's index into them."""
-    # a class depends only on the first folder: class_of runs once per folder
-    folders, index = textcolumns.first_folders(paths)
-    of_folder = [class_of(folder) for folder in folders]
-    names = sorted(set(of_folder))
+def classes(stats: StatsTable) -> tuple[list[str], np.ndarray]:
+    """The classes of the table's images, sorted by name, and each image's
+    index into them: an image list's class column, else the top-level
+    folders."""
+    if CLASS_COLUMN in stats.carried:
+        import pyarrow.compute as pc
+
+        cells = stats.text(CLASS_COLUMN)
+        distinct = pc.unique(cells)
+        found = distinct.to_pylist()
+        index = pc.index_in(cells, value_set=distinct).to_numpy().astype(np.intp)
+    else:
+        # a class depends only on the first folder: class_of runs once per one
+        folders, index = textcolumns.first_folders(stats.text("path"))
+        found = [class_of(folder) for folder in folders]
+    names = sorted(set(found))
     position = {name: i for i, name in enumerate(names)}
-    lookup = np.array([position[name] for name in of_folder], dtype=np.intp)
+    lookup = np.array([position[name] for name in found], dtype=np.intp)
     return names, lookup[index]
 
 
@@ -36,9 +45,10 @@ def summarise(
     (linear interpolation, as numpy and pandas compute them by default),
     maximum, mean and standard deviation (of the population) over the class's
     images, as ``<column>_min`` ... ``<column>_std``."""
-    names, index = classes(stats.text("path"))
+    names, index = classes(stats)
     counts = np.bincount(index, minlength=len(names))
-    bad = Counter(class_of(path) for path, _ in rejected)
+    of = stats.rejected_classes
+    bad = Counter(of.get(path) or class_of(path) for path, _ in rejected)
     # a column no image has (every one rejected) is summarised as empty
     nothing = [None] * len(STATISTICS)
     by_column = []
