@@ -19,6 +19,7 @@ sys.path.insert(0, SCRIPTS)
 from perimage import (
     chunking,
     collect,
+    inputs,
     inventory,
     progress,
     results,
@@ -134,7 +135,8 @@ def get_image(wildcards):
 
 
 def get_image_file(wildcards):
-    return os.path.join(config["input_dir"], get_image(wildcards))
+    # a member of a zip archive: the archive
+    return inputs.input_file(config["input_dir"], get_image(wildcards))
 
 
 def code_version(rule):

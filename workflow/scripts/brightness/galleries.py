@@ -15,7 +15,7 @@ import os
 from xml.sax.saxutils import escape
 
 import numpy as np
-from perimage import atomic, decode, png
+from perimage import atomic, decode, inputs, png
 from perimage.errors import Rejected
 from perimage.plots import ByClass
 from perimage.svgplot import FONT
@@ -46,7 +46,8 @@ def thumbnail(row: dict, input_dir: str) -> tuple[bytes, tuple[int, int]] | None
             with Image.open(path) as im:
                 grey = im.convert("L")
         else:
-            raw, _, _ = decode.read_file(os.path.join(input_dir, row["path"]))
+            images = inputs.open_input(input_dir)
+            raw, _ = images.read(row["path"], decode.DEFAULT_MAX_PIXELS)
             grey = to_greyscale(decode.open_image(raw))
         grey.thumbnail((CELL, CELL))
         return png.encode(grey), grey.size

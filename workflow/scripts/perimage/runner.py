@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from . import atomic, decode, layout, png, results, tables
+from . import archive, atomic, decode, inputs, layout, png, results, tables
 from .analysis import Analysis
 from .errors import BlockError, Rejected
 
@@ -79,7 +79,7 @@ class Worker:
         self.settings = settings
         self.analysis = Analysis.load(settings.analysis)
         self.folders: set[str] = set()
-        self.source_prefix = os.path.join(settings.input_dir, "")
+        self.source = inputs.open_input(settings.input_dir)
 
     def process(self, relpath: str) -> Outcome:
         s = self.settings
@@ -89,8 +89,7 @@ class Worker:
             shown = layout.printable(relpath)
             return Outcome(shown, error="file name is not valid UTF-8")
         try:
-            data, size, mtime_ns = decode.read_file(self.source_prefix + relpath)
-            source = f"{size}:{mtime_ns}"
+            data, source = self.source.read(relpath, s.max_pixels)
             image = decode.open_image(
                 data, s.max_pixels, fast=self.analysis.pixels_only
             )
@@ -159,6 +158,8 @@ class Worker:
 
     def forget(self, relpath: str, kinds) -> None:
         """Remove outputs an image had: it is rejected now."""
+        if archive.unsafe_name(relpath):
+            return  # it never had any, and its names would lead out of results/
         for path in results.output_paths(kinds, relpath):
             try:
                 os.remove(path)
@@ -188,11 +189,7 @@ class Previous:
         table, row = found
         if table.version != settings.version or table.error(row):
             return None
-        try:
-            st = os.stat(os.path.join(settings.input_dir, relpath))
-        except OSError:
-            return None
-        if table.source(row) != f"{st.st_size}:{st.st_mtime_ns}":
+        if table.source(row) != inputs.open_input(settings.input_dir).token(relpath):
             return None
         if table.pixels(row) > settings.max_pixels:
             return None
