@@ -40,7 +40,9 @@ class Listing:
     ``sizes`` and ``mtimes`` (nanoseconds) what tells that one changed
     (``UNKNOWN`` when a file cannot be examined, a broken link for instance:
     the block that owns it rejects it with the reason). Listed without
-    ``stat``, the arrays are empty."""
+    ``stat``, the arrays are empty. For a zip archive's members (``archive``)
+    ``mtimes`` holds their CRC-32s: the archive's directory gives no time
+    that tells a member changed."""
 
     paths: list[str] = field(default_factory=list)
     sizes: array = field(default_factory=lambda: array("q"))
