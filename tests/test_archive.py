@@ -5,8 +5,10 @@ Pillow and the csv module."""
 
 from __future__ import annotations
 
+import base64
 import io
 import os
+import re
 import shutil
 import struct
 import zipfile
@@ -298,3 +300,138 @@ def test_changes_are_told_by_member_not_by_the_archive(fresh):
     assert gone not in [r["path"] for r in fresh.stats()]
     assert not (fresh.results / "greyscale" / f"{gone}.png").exists()
     assert zip_run(fresh, "-n").nothing_to_do()
+
+
+# -- save_images: zip: one archive per block ----------------------------------
+
+
+def archived(project) -> Path:
+    """The project set to save_images: zip, and run."""
+    config = project.workdir / "config" / "config.yaml"
+    config.write_text(config.read_text() + "save_images: zip\n")
+    project.snakemake()
+    return project
+
+
+def archive_of(project, block: str) -> Path:
+    return project.results / "greyscale" / f"{block}.zip"
+
+
+def members_of(archive: Path) -> dict[str, zipfile.ZipInfo]:
+    with zipfile.ZipFile(archive) as z:
+        return {info.filename: info for info in z.infolist()}
+
+
+def check_archives(project) -> None:
+    """Each planned block's archive holds its images, stored, named as the
+    files would be, with Pillow's greyscale pixels; stats.tsv points at them."""
+    tables = project.block_members()
+    files = {p.name for p in (project.results / "greyscale").iterdir()}
+    planned = {f"{b}.zip" for b in project.planned_blocks()}
+    # and a former block's archive while its table is (until the next plan)
+    assert planned <= files <= planned | {f"{b}.zip" for b in tables}
+    where = {r["path"]: r["greyscale"] for r in project.stats()}
+    for block in project.planned_blocks():
+        found = members_of(archive_of(project, block))
+        assert sorted(found) == sorted(f"{p}.png" for p in tables[block])
+        with zipfile.ZipFile(archive_of(project, block)) as z:
+            for path in tables[block]:
+                info = found[f"{path}.png"]
+                assert info.compress_type == zipfile.ZIP_STORED
+                assert where[path] == f"results/greyscale/{block}.zip/{path}.png"
+                with Image.open(project.data / path) as im:
+                    expected = im.convert("L").tobytes()
+                assert Image.open(io.BytesIO(z.read(info))).tobytes() == expected
+
+
+@pytest.fixture
+def zip_outputs(fresh) -> Path:
+    return archived(fresh)
+
+
+def test_save_images_zip_writes_one_archive_per_block(zip_outputs, completed_project):
+    project = zip_outputs
+    check_archives(project)
+    # no file per image below results/: a few per block
+    files = [p for p in project.results.rglob("*") if p.is_file()]
+    assert len(files) < len(project.images()) / 2
+    assert not list(project.results.rglob("*.png"))
+    # every other column as with files
+    strip = [{k: v for k, v in r.items() if k != "greyscale"} for r in project.stats()]
+    expected = [
+        {k: v for k, v in r.items() if k != "greyscale"}
+        for r in completed_project.stats()
+    ]
+    assert strip == expected
+    # the contact sheets embed the archived PNGs themselves
+    pngs = {
+        z.read(name)
+        for archive in (project.results / "greyscale").glob("*.zip")
+        for z in [zipfile.ZipFile(archive)]
+        for name in z.namelist()
+    }
+    sheet = (project.results / "plots" / "galleries" / "Forest.svg").read_text()
+    embedded = re.findall(r'href="data:image/png;base64,([^"]+)"', sheet)
+    assert embedded and all(base64.b64decode(e) in pngs for e in embedded)
+    assert project.snakemake("-n").nothing_to_do()
+
+
+def test_save_images_zip_reuses_and_removes_like_files(zip_outputs):
+    project = zip_outputs
+    # one image changed: its block runs, processes that image alone and
+    # copies the others' PNGs into its new archive
+    image = "Forest/Forest_3.jpg"
+    path = project.data / image
+    path.write_bytes(inverted(path.read_bytes()))
+    before = project.block_tables()
+    run = project.snakemake()
+    assert run.rules()["process_block"] == 1
+    block = owner_of(project, image)
+    assert changed_blocks(before, project.block_tables()) == {block}
+    log = (project.workdir / "logs/process_block" / f"{block}.log").read_text()
+    assert "(1 processed," in log
+    check_archives(project)
+    # images removed, inside a block and first of one: their entries go
+    for gone in ("SeaLake/SeaLake_7.jpg", "SeaLake/SeaLake_4.jpg"):
+        (project.data / gone).unlink()
+        project.snakemake()
+        for archive in (project.results / "greyscale").glob("*.zip"):
+            assert f"{gone}.png" not in members_of(archive)
+        check_archives(project)
+    assert project.snakemake("-n").nothing_to_do()
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "member removed"])
+def test_save_images_zip_remakes_a_damaged_archive(zip_outputs, damage):
+    project = zip_outputs
+    block = owner_of(project, "River/River_2.jpg")
+    archive = archive_of(project, block)
+    if damage == "deleted":
+        archive.unlink()
+    elif damage == "truncated":
+        archive.write_bytes(archive.read_bytes()[:1000])
+    else:
+        rewrite(archive, {"River/River_2.jpg.png": None})
+    before = project.block_tables()
+    dry = project.snakemake("-n")
+    assert "outputs missing or damaged" in dry.output
+    run = project.snakemake()
+    assert run.rules()["process_block"] == 1
+    assert changed_blocks(before, project.block_tables()) == {block}
+    check_archives(project)
+    assert project.snakemake("-n").nothing_to_do()
+
+
+def test_save_images_zip_one_image_target_is_a_file_of_its_own(zip_outputs):
+    """README: with save_images: zip a one-image target writes its PNG as a
+    file; the blocks leave it alone, and their archives stay current."""
+    project = zip_outputs
+    target = "results/greyscale/River/River_2.jpg.png"
+    run = project.snakemake(target)
+    assert run.rules()["process_image"] == 1
+    with Image.open(project.data / "River" / "River_2.jpg") as im:
+        assert Image.open(project.workdir / target).tobytes() == (
+            im.convert("L").tobytes()
+        )
+    assert project.snakemake("-n").nothing_to_do()
+    assert project.snakemake(target, "-n").nothing_to_do()
