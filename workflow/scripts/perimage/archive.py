@@ -23,7 +23,7 @@ import os
 import struct
 from array import array
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from .errors import InputError, Rejected
 
@@ -125,10 +125,23 @@ def _bad(path: str, reason: str) -> InputError:
     return InputError(f"input_dir {path!r} is not a valid zip archive: {reason}")
 
 
-@cache
 def read_index(path: str) -> Index:
     """The central directory of ``path``; ``InputError`` naming the file
-    when it is not a zip archive or its directory is damaged."""
+    when it cannot be read, is not a zip archive or its directory is
+    damaged. Read once per process while the file stays the same."""
+    return _read_index(path, _identity(path))
+
+
+def _identity(path: str) -> tuple[int, int, int, int]:
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise InputError(f"input_dir {path!r} cannot be read: {e.strerror}") from None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+@lru_cache(maxsize=256)
+def _read_index(path: str, identity) -> Index:
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -336,8 +349,13 @@ def _inflate(data: bytes, size: int) -> bytes:
     return out
 
 
-@cache
 def reader(path: str, prefix: str) -> Reader:
+    """A reader of ``path``, made again when the file is replaced."""
+    return _reader(path, prefix, _identity(path))
+
+
+@lru_cache(maxsize=64)
+def _reader(path: str, prefix: str, identity) -> Reader:
     return Reader(path, prefix)
 
 

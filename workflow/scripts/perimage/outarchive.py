@@ -90,17 +90,18 @@ def drop_members(path: str, names: set[str]) -> int:
     """Make the archive ``path`` again without the members ``names``;
     returns how many it held. A missing or damaged archive is left as it is:
     its block runs again anyway."""
+    tmp = atomic.partial_path(path)
     try:
         with zipfile.ZipFile(path) as src:
             keep = [i for i in src.infolist() if i.filename not in names]
             dropped = len(src.infolist()) - len(keep)
             if not dropped:
                 return 0
-            tmp = atomic.partial_path(path)
             with zipfile.ZipFile(tmp, "w") as out:
                 for info in keep:
                     out.writestr(_member(info.filename), src.read(info))
-    except (OSError, zipfile.BadZipFile):
+        os.replace(tmp, path)
+    except (FileNotFoundError, zipfile.BadZipFile):
+        results.remove_file(tmp)
         return 0
-    os.replace(tmp, path)
     return dropped
