@@ -11,12 +11,14 @@ import os
 import re
 import shutil
 import struct
+import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import read_tsv
 from PIL import Image, ImageStat
+from test_bad_input import without_root_privilege
 from test_workflow import changed_blocks, one_block_changed, owner_of, plan_of
 
 ZIP = "data.zip"
@@ -435,3 +437,41 @@ def test_save_images_zip_one_image_target_is_a_file_of_its_own(zip_outputs):
         )
     assert project.snakemake("-n").nothing_to_do()
     assert project.snakemake(target, "-n").nothing_to_do()
+
+
+def test_save_images_zip_an_unwritable_folder_fails_the_run_clearly(zip_outputs):
+    """Not the image's problem: one line naming the folder and the reason;
+    no image rejected; the block's previous archive is left as it was."""
+    project = zip_outputs
+    image = "Forest/Forest_2.jpg"
+    path = project.data / image
+    path.write_bytes(inverted(path.read_bytes()))
+    block = owner_of(project, image)
+    archive = archive_of(project, block)
+    kept = archive.read_bytes()
+    folder = project.results / "greyscale"
+    prefix = without_root_privilege()
+    folder.chmod(0o555)
+    try:
+        run = subprocess.run(
+            [*prefix, *project.command()],
+            cwd=project.root,
+            env=project.environment(),
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        folder.chmod(0o755)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    line = (
+        "ERROR cannot write results/greyscale/: Permission denied"
+        f" (the archive of block {block})"
+    )
+    assert line in output
+    assert "Traceback" not in output
+    assert archive.read_bytes() == kept
+    assert read_tsv(project.results / "rejected.tsv") == []
+    project.snakemake()
+    assert read_tsv(project.results / "rejected.tsv") == []
+    check_archives(project)

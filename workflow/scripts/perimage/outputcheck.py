@@ -38,6 +38,11 @@ def table_state(table_path: str) -> tuple[str, str | None]:
             content = hashlib.sha256(fh.read()).hexdigest()[:16]
         return f"unreadable table {content} ({type(e).__name__})", None
     damaged = [path for path, size in files if results.output_size(path) != size]
+    try:  # its last job failed: run it again, whatever Snakemake recorded
+        with open(results.failed_path(table_path)) as fh:
+            table.state += f" failed ({fh.read(64)})"
+    except FileNotFoundError:
+        pass
     if not damaged:
         return table.state, table.sources
     h = hashlib.sha256(table.state.encode())

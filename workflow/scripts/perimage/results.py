@@ -130,6 +130,12 @@ def lock_path(table: str) -> str:
     return os.path.join(folder, f".{name}.lock")
 
 
+def failed_path(table: str) -> str:
+    """The note a block job that failed leaves (``runner``)."""
+    folder, name = os.path.split(table)
+    return os.path.join(folder, f".{name}.failed")
+
+
 def check_image_name(name: str) -> None:
     """An analysis names the images it saves; each name is a folder below
     results/."""
@@ -197,6 +203,7 @@ def tidy(found: set[str], keep_tables: set[str]) -> tuple[int, int]:
                     remove_file(kept[0])
             os.remove(path)
             remove_file(lock_path(path))
+            remove_file(failed_path(path))
             dropped += 1
     for path in target_records():
         record = tables.BlockTable.read_if_valid(path)

@@ -276,7 +276,11 @@ def run_block(
     archives = None
     if settings.save_images == "zip":
         archives = BlockArchives(os.path.basename(home).removesuffix(".tsv"))
-    with exclusive(home, name), _abandoned_unless_committed(archives):
+    with (
+        exclusive(home, name),
+        _noted_if_failed(home),
+        _abandoned_unless_committed(archives),
+    ):
         # what per-image targets made first: newer than any block's row
         targets = results.target_records()
         previous = Previous([*targets, home, *reuse_from])
@@ -447,6 +451,24 @@ def _copy_images(outcome: Outcome, archives: BlockArchives) -> Outcome | None:
     for kind, data in images.items():
         outcome.values[kind] = archives.add(kind, outcome.path, data)
     return outcome
+
+
+@contextlib.contextmanager
+def _noted_if_failed(home: str):
+    """A block that fails leaves a note beside its table, which changes its
+    state (``outputcheck``) until it succeeds. Snakemake records a failed
+    job's params and puts its previous table back (an ``update`` output):
+    without the note, the next run would take the block as done, and an
+    image that changed before the failure (an output folder that could not
+    be written) would never be processed."""
+    note = results.failed_path(home)
+    try:
+        yield
+    except Exception:
+        with contextlib.suppress(OSError), open(note, "w") as fh:
+            fh.write(os.urandom(6).hex())
+        raise
+    results.remove_file(note)
 
 
 @contextlib.contextmanager
