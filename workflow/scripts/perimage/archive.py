@@ -185,7 +185,10 @@ def _read_index(path: str, identity) -> Index:
         raise InputError(f"input_dir {path!r} cannot be read: {e.strerror}") from None
     if len(directory) < cd_size:
         raise _bad(path, "the central directory is truncated")
-    return _parse(path, directory, count, shift)
+    try:
+        return _parse(path, directory, count, shift)
+    except struct.error:  # a field that runs past the end of its entry
+        raise _bad(path, "the central directory is damaged") from None
 
 
 def _parse(path: str, directory: bytes, count: int, shift: int) -> Index:
