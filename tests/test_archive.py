@@ -72,8 +72,19 @@ def test_a_zip_gives_the_stats_of_its_folder(fresh, completed_project):
 def test_a_folder_inside_a_zip_with_include_and_limit(fresh, completed_project):
     """input_dir: archive.zip/folder: the paths below that folder are the
     identities (classes included); include and limit select as for folders."""
-    zip_folder(fresh.data, fresh.workdir / "images.zip", prefix="EuroSAT_RGB/")
+    archive = zip_folder(
+        fresh.data, fresh.workdir / "images.zip", prefix="EuroSAT_RGB/"
+    )
     shutil.rmtree(fresh.data)
+    with zipfile.ZipFile(archive, "a") as z:
+        for name in (
+            "EuroSAT_RGB/.DS_Store",
+            "EuroSAT_RGB/Forest/.hidden/x.jpg",
+            "EuroSAT_RGB/Forest/notes.txt",
+            "outside/Forest_1.jpg",  # not below the folder: not an image here
+        ):
+            z.writestr(name, b"x")
+        z.writestr(zipfile.ZipInfo("EuroSAT_RGB/Forest/"), b"")  # a folder entry
     fresh.snakemake(
         "--config",
         "input_dir=images.zip/EuroSAT_RGB",
@@ -86,6 +97,13 @@ def test_a_folder_inside_a_zip_with_include_and_limit(fresh, completed_project):
         if r["path"].startswith(("Forest/", "River/"))
     ][:14]
     assert fresh.stats() == expected
+    skipped = read_tsv(fresh.results / "plan" / "skipped.tsv")
+    assert {(r["path"], r["reason"]) for r in skipped} == {
+        (".DS_Store", "hidden"),
+        ("Forest/.hidden", "hidden"),
+        ("Forest/notes.txt", "not an image file extension"),
+        ("README.md", "not an image file extension"),
+    }
 
 
 def test_one_image_as_a_target_from_a_zip(fresh, completed_project):
