@@ -573,6 +573,9 @@ def measure_place(args, where: str, record) -> dict:
             found["metadata"] = metadata_operations(
                 Workflow(work / "strace", data, cores, config)
             )
+            found["zip_metadata"] = metadata_operations(
+                Workflow(work / "strace-zip", data, cores, [*config, "save_images=zip"])
+            )
             settle()
             per_image = one_process_per_image(
                 data, work / "one-process", args.sample, cores
@@ -902,6 +905,19 @@ def summarise(raw, found, args) -> list[tuple]:
                 "",
                 "at most 2" if at_27k else "",
                 None if ops is None or not at_27k else ops[0] / n <= 2,
+            )
+        if "zip_metadata" in f:
+            ops = f["zip_metadata"]
+            row(
+                where,
+                "file creations and renames per image with save_images: zip"
+                " (strace): on the images' outputs; plus those of the run itself",
+                "strace missing"
+                if ops is None
+                else f"{ops[0] / n:.4f}; plus {ops[1]:,} ({ops[1] / n:.3f} per image)",
+                "",
+                "at most 0.01" if at_27k else "",
+                None if ops is None or not at_27k else ops[0] / n <= 0.01,
             )
         good, bad, total = f["accounted"]
         row(
