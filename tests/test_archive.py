@@ -12,11 +12,12 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import read_tsv
+from conftest import REPO, read_tsv
 from PIL import Image, ImageStat
 from test_bad_input import without_root_privilege
 from test_workflow import changed_blocks, one_block_changed, owner_of, plan_of
@@ -69,6 +70,21 @@ def test_a_zip_gives_the_stats_of_its_folder(fresh, completed_project):
     assert zip_run(fresh, "-n").nothing_to_do()
 
 
+def test_the_readme_example_runs_the_sample_from_its_zip(fresh, completed_project):
+    """README's two commands, as written: the sample zipped by Python's own
+    tool, then the run from the archive, with the table of the folder."""
+    readme = (REPO / "README.md").read_text()
+    zip_cmd = "python -m zipfile -c .test/sample.zip .test/data"
+    run_cmd = "snakemake --cores 2 --directory .test --config input_dir=sample.zip/data"
+    assert f"```sh\n{zip_cmd}\n{run_cmd}\n```" in readme
+    subprocess.run([sys.executable, *zip_cmd.split()[1:]], cwd=fresh.root, check=True)
+    shutil.rmtree(fresh.data)
+    fresh.snakemake(*run_cmd.split()[5:])
+    assert (fresh.results / "stats.tsv").read_bytes() == (
+        completed_project.results / "stats.tsv"
+    ).read_bytes()
+
+
 def test_a_folder_inside_a_zip_with_include_and_limit(fresh, completed_project):
     """input_dir: archive.zip/folder: the paths below that folder are the
     identities (classes included); include and limit select as for folders."""
@@ -85,7 +101,7 @@ def test_a_folder_inside_a_zip_with_include_and_limit(fresh, completed_project):
         ):
             z.writestr(name, b"x")
         z.writestr(zipfile.ZipInfo("EuroSAT_RGB/Forest/"), b"")  # a folder entry
-    fresh.snakemake(
+    run = fresh.snakemake(
         "--config",
         "input_dir=images.zip/EuroSAT_RGB",
         "include=[Forest/*,River/*]",
@@ -97,6 +113,7 @@ def test_a_folder_inside_a_zip_with_include_and_limit(fresh, completed_project):
         if r["path"].startswith(("Forest/", "River/"))
     ][:14]
     assert fresh.stats() == expected
+    assert "every image in" not in run.output  # the folder is named
     skipped = read_tsv(fresh.results / "plan" / "skipped.tsv")
     assert {(r["path"], r["reason"]) for r in skipped} == {
         (".DS_Store", "hidden"),
@@ -104,6 +121,23 @@ def test_a_folder_inside_a_zip_with_include_and_limit(fresh, completed_project):
         ("Forest/notes.txt", "not an image file extension"),
         ("README.md", "not an image file extension"),
     }
+
+
+def test_an_archive_of_one_folder_gets_a_hint(fresh):
+    """All images below one folder of the archive: one class, and a hint."""
+    zip_folder(fresh.data, fresh.workdir / "images.zip", prefix="EuroSAT_RGB/")
+    shutil.rmtree(fresh.data)
+    run = fresh.snakemake("--config", "input_dir=images.zip", "limit=3")
+    assert (
+        "every image in images.zip is below EuroSAT_RGB/, so they all have the"
+        " class 'EuroSAT_RGB'; input_dir: images.zip/EuroSAT_RGB makes the"
+        " folders below it the classes"
+    ) in run.output
+    assert [r["path"] for r in fresh.stats()] == [
+        "EuroSAT_RGB/AnnualCrop/AnnualCrop_1.jpg",
+        "EuroSAT_RGB/AnnualCrop/AnnualCrop_10.jpg",
+        "EuroSAT_RGB/AnnualCrop/AnnualCrop_11.jpg",
+    ]
 
 
 def test_one_image_as_a_target_from_a_zip(fresh, completed_project):

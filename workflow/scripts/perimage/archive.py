@@ -401,6 +401,24 @@ def scan(path: str, prefix: str, wanted: tuple[str, ...], *, with_stat: bool = T
     return paths, sizes, crcs, sorted(skipped)
 
 
+def folder_hint(input_dir: str, paths: list[str]) -> str | None:
+    """When every image of an archive sits below one folder (as in archives
+    made from a folder), they all have that folder as their class: a hint
+    to name the folder in input_dir. ``paths`` in path order: the first and
+    the last share a top folder only when all do."""
+    if not split(input_dir) or not paths:
+        return None
+    top, sep, _ = paths[0].partition("/")
+    if not sep or not paths[-1].startswith(top + "/"):
+        return None
+    inside = f"{input_dir.rstrip('/')}/{top}"
+    return (
+        f"every image in {input_dir} is below {top}/, so they all have the"
+        f" class {top!r}; input_dir: {inside} makes the folders below it the"
+        " classes"
+    )
+
+
 def stat_members(path: str, prefix: str, paths: list[str]):
     """(sizes, CRC-32s) of ``paths``, -1 for a member that is not there."""
     ix = read_index(path)
