@@ -23,7 +23,7 @@ import os
 import struct
 from array import array
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .errors import InputError, Rejected
 
@@ -101,7 +101,8 @@ class Index:
     """The archive's central directory as columns, in archive order. For
     each member: name, flags, compression method, CRC-32, compressed and
     declared size, local header offset, and the Unix file type (0 unknown).
-    ``position`` maps a name to its last entry."""
+    ``position`` maps a name to its last entry (made when first asked for:
+    listing needs none)."""
 
     path: str
     names: list[str]
@@ -112,7 +113,10 @@ class Index:
     sizes: array
     offsets: array
     kinds: array
-    position: dict[str, int]
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.names)}
 
     def is_regular(self, i: int) -> bool:
         return self.kinds[i] in (0, _S_IFREG)
@@ -198,6 +202,10 @@ def _parse(path: str, directory: bytes, count: int, shift: int) -> Index:
     at, end = 0, len(directory)
     unpack = _CENTRAL.unpack_from
     head = _CENTRAL.size
+    # bound methods: a million members make every lookup count
+    add_name, add_flag, add_method = names.append, flags.append, methods.append
+    add_crc, add_csize, add_size = crcs.append, compressed.append, sizes.append
+    add_offset, add_kind = offsets.append, kinds.append
     for _ in range(count):
         if at + head > end:
             raise _bad(path, f"the central directory ends after {len(names)} members")
@@ -210,20 +218,17 @@ def _parse(path: str, directory: bytes, count: int, shift: int) -> Index:
         at += head + nlen + xlen + clen
         if 0xFFFFFFFF in (csize, usize, offset):
             usize, csize, offset = _zip64_sizes(path, extra, usize, csize, offset)
-        names.append(raw.decode("utf-8" if flag & _FLAG_UTF8 else "cp437", "replace"))
-        flags.append(flag)
-        methods.append(method)
-        crcs.append(crc)
-        compressed.append(csize)
-        sizes.append(usize)
-        offsets.append(offset + shift)
-        kinds.append((attr >> 16) & _S_IFMT if system == 3 else 0)
+        add_name(raw.decode("utf-8" if flag & _FLAG_UTF8 else "cp437", "replace"))
+        add_flag(flag)
+        add_method(method)
+        add_crc(crc)
+        add_csize(csize)
+        add_size(usize)
+        add_offset(offset + shift)
+        add_kind((attr >> 16) & _S_IFMT if system == 3 else 0)
     if at > end:
         raise _bad(path, "the central directory is truncated")
-    position = {name: i for i, name in enumerate(names)}
-    return Index(
-        path, names, flags, methods, crcs, compressed, sizes, offsets, kinds, position
-    )
+    return Index(path, names, flags, methods, crcs, compressed, sizes, offsets, kinds)
 
 
 def _zip64_sizes(path: str, extra: bytes, usize: int, csize: int, offset: int):
@@ -372,10 +377,23 @@ def scan(path: str, prefix: str, wanted: tuple[str, ...], *, with_stat: bool = T
     cut = len(prefix)
     chosen: dict[str, int] = {}
     skipped: set[tuple[str, str]] = set()
+    kinds = ix.kinds
     for i, name in enumerate(ix.names):
-        if not name.startswith(prefix) or name.endswith("/"):
+        if not name.startswith(prefix) or name[-1:] == "/":
             continue
         rel = name[cut:]
+        if (  # the usual name, neither hidden nor unsafe: straight to the image
+            rel[:1] not in "./"
+            and "/." not in rel
+            and "//" not in rel
+            and "\\" not in rel
+            and rel[1:2] != ":"
+            and rel.lower().endswith(wanted)
+            and kinds[i] in (0, _S_IFREG)
+            and rel not in chosen
+        ):
+            chosen[rel] = i
+            continue
         if unsafe_name(rel) is None:
             parts = rel.split("/")
             hidden = next((k for k, part in enumerate(parts) if part[:1] == "."), -1)
