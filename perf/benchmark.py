@@ -7,7 +7,9 @@ On a generated EuroSAT-like tree (perf/generate.py; --scale 1 is 27,000
 images, 10 is 270,000, 37 is 999,000), for each place the files live
 (``memory``: a tmpfs, /dev/shm; ``disk``: perf/runs/), this measures,
 alternating and each time in a new folder: the workflow's full run, the
-minimal loop and the equal-work loop (perf/references.py). From each full
+minimal loop and the equal-work loop (perf/references.py), a full run on the
+same images read from their zip archive (made once beside the dataset, as a
+zip tool makes it: deflate) and a full run with ``save_images: zip``. From each full
 run's job files (the blocks' figures in logs/process_block/<block>.json,
 Snakemake's benchmark files in logs/benchmarks/) it takes the block phase, the
 CPU per image and the run's timeline: start-up, plan job, block phase,
@@ -43,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -447,6 +450,24 @@ def dataset(place: Path, scale: float, seed: int) -> tuple[Path, int]:
     return data, int(marker.read_text())
 
 
+def zipped_dataset(data: Path) -> Path:
+    """The dataset as one zip archive beside it, made once: its members
+    named by their paths below the folder, compressed with deflate (what a
+    zip tool writes by default, and EuroSAT_RGB.zip as downloaded)."""
+    archive = data.parent / f"{data.name}.zip"
+    if not archive.exists():
+        print(f"zipping {data} ...", flush=True)
+        partial = data.parent / f".{archive.name}.partial"
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as z:
+            for folder, _, files in sorted(os.walk(data)):
+                for name in sorted(files):
+                    path = Path(folder) / name
+                    if not name.startswith("."):
+                        z.write(path, str(path.relative_to(data)))
+        partial.rename(archive)
+    return archive
+
+
 def check_room(place: Path, n: int) -> None:
     """Stop early when the runs cannot fit: the workflow's outputs and one
     loop's are there at the same time, two files per image besides the data.
@@ -466,6 +487,7 @@ def check_room(place: Path, n: int) -> None:
 def measure_place(args, where: str, record) -> dict:
     place = MEMORY_ROOT if where == "memory" else args.runs
     data, n = dataset(place, args.scale, args.seed)
+    archive = zipped_dataset(data)
     work = place / f"work-{datetime.now():%Y%m%d-%H%M%S}"
     print(f"{where}: {n} images in {data}; runs in {work}", flush=True)
     check_room(place, n)
@@ -524,6 +546,18 @@ def measure_place(args, where: str, record) -> dict:
                         for c in MODEL_CORES
                     },
                 )
+            # the same images read from their zip, and saved into archives
+            for measure, source, extra in (
+                ("full run, zip input", archive, []),
+                ("full run, save_images zip", data, ["save_images=zip"]),
+            ):
+                settle()
+                other = Workflow(work / f"zip-{r}", source, cores, [*config, *extra])
+                res = other.run()
+                record(where, measure, r, seconds=res["seconds"])
+                if extra:
+                    found["zip_files_per_image"] = other.per_image_files() / n
+                shutil.rmtree(other.root)
         found["blocks"] = wf.blocks()
         found["files_per_image"] = wf.per_image_files() / n
         found["snakemake_files"] = wf.snakemake_files()
@@ -579,6 +613,9 @@ def measure_place(args, where: str, record) -> dict:
         if where == "memory":
             found["metadata"] = metadata_operations(
                 Workflow(work / "strace", data, cores, config)
+            )
+            found["zip_metadata"] = metadata_operations(
+                Workflow(work / "strace-zip", data, cores, [*config, "save_images=zip"])
             )
             settle()
             per_image = one_process_per_image(
@@ -845,6 +882,34 @@ def summarise(raw, found, args) -> list[tuple]:
             repeats(raw, where, "one image changed"),
             *at_most("one image changed", statistics.median(changed)),
         )
+        from_zip = ratios(raw, where, "full run, zip input", "full run")
+        row(
+            where,
+            "full run on the images read from their zip (deflate) / unpacked",
+            f"{med(raw, where, 'full run, zip input'):.2f} s:"
+            f" {statistics.median(from_zip):.2f}x",
+            ", ".join(f"{x:.2f}x" for x in from_zip),
+            "at most 1.05x" if at_27k else "",
+            statistics.median(from_zip) <= 1.05 if at_27k else None,
+        )
+        into_zip = ratios(raw, where, "full run, save_images zip", "full run")
+        row(
+            where,
+            "full run with save_images: zip / with files",
+            f"{med(raw, where, 'full run, save_images zip'):.2f} s:"
+            f" {statistics.median(into_zip):.2f}x",
+            ", ".join(f"{x:.2f}x" for x in into_zip),
+            "at most 1.00x" if at_27k else "",
+            statistics.median(into_zip) <= 1.0 if at_27k else None,
+        )
+        row(
+            where,
+            "files written per image with save_images: zip",
+            f"{f['zip_files_per_image']:.4f}",
+            "",
+            "at most 0.01" if at_27k else "",
+            f["zip_files_per_image"] <= 0.01 if at_27k else None,
+        )
         row(
             where,
             "statistics only (save_images: False)",
@@ -896,6 +961,19 @@ def summarise(raw, found, args) -> list[tuple]:
                 "",
                 "at most 2" if at_27k else "",
                 None if ops is None or not at_27k else ops[0] / n <= 2,
+            )
+        if "zip_metadata" in f:
+            ops = f["zip_metadata"]
+            row(
+                where,
+                "file creations and renames per image with save_images: zip"
+                " (strace): on the images' outputs; plus those of the run itself",
+                "strace missing"
+                if ops is None
+                else f"{ops[0] / n:.4f}; plus {ops[1]:,} ({ops[1] / n:.3f} per image)",
+                "",
+                "at most 0.01" if at_27k else "",
+                None if ops is None or not at_27k else ops[0] / n <= 0.01,
             )
         good, bad, total = f["accounted"]
         row(
@@ -959,6 +1037,8 @@ def plot(raw, path: Path, n: int, cores: int) -> None:
         "minimal loop",
         "equal loop",
         "full run",
+        "full run, zip input",
+        "full run, save_images zip",
         "statistics only",
         "one image changed",
         "no-op run",

@@ -352,6 +352,11 @@ def test_an_unwritable_output_folder_fails_the_run_clearly(completed, how):
     assert line in output
     assert "Traceback" not in output
     assert read_tsv(completed.results / "rejected.tsv") == []
-    # with the folder writable again, the same command completes the run
+    # with the folder writable again, the same command completes the run,
+    # and the block that failed runs again: the changed image is processed
     completed.snakemake()
     assert read_tsv(completed.results / "rejected.tsv") == []
+    png = folder / "Forest_2.jpg.png"
+    with Image.open(invert) as im, Image.open(png) as out:
+        assert out.tobytes() == im.convert("L").tobytes()
+    assert completed.snakemake("-n").nothing_to_do()

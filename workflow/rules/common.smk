@@ -10,6 +10,7 @@ from snakemake.utils import validate
 from perimage import (
     chunking,
     collect,
+    inputs,
     inventory,
     progress,
     results,
@@ -131,7 +132,8 @@ def get_image(wildcards):
 
 
 def get_image_file(wildcards):
-    return os.path.join(config["input_dir"], get_image(wildcards))
+    # a member of a zip archive: the archive
+    return inputs.input_file(config["input_dir"], get_image(wildcards))
 
 
 def code_version(rule):

@@ -1,7 +1,7 @@
 """Checkpoint: list the images below input_dir and write one manifest per
 block; then remove what the workflow wrote for images that are gone."""
 
-from perimage import results
+from perimage import archive, results
 from perimage.joblog import job_log
 from perimage.plan import make_plan
 
@@ -18,6 +18,9 @@ with job_log(sm.log[0]) as log, results.in_workdir(sm.output.plan) as (out,):
         patterns=cfg["include"],
         limit=cfg["limit"],
     )
+    hint = archive.folder_hint(cfg["input_dir"], plan.selection.selected.paths)
+    if hint:
+        log.warning("%s", hint)
     dropped, removed = results.tidy(plan.found(), plan.tables_in_use())
     log.info(
         "removed %d tables of former blocks and %d outputs of images no longer in %s",

@@ -10,12 +10,13 @@ was not saved, are made into a thumbnail with Pillow.
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import os
 from xml.sax.saxutils import escape
 
 import numpy as np
-from perimage import atomic, decode, png
+from perimage import atomic, decode, inputs, png, results
 from perimage.errors import Rejected
 from perimage.plots import ByClass
 from perimage.svgplot import FONT
@@ -37,16 +38,16 @@ def thumbnail(row: dict, input_dir: str) -> tuple[bytes, tuple[int, int]] | None
     there is one and it is small, else a reduced one made from the original."""
     try:
         path = row["greyscale"]
-        if path and os.path.exists(path) and os.path.getsize(path) <= EMBED_AS_IS:
-            with open(path, "rb") as fh:
-                data = fh.read()
-            with Image.open(path) as im:
-                return data, im.size
-        if path and os.path.exists(path):
-            with Image.open(path) as im:
+        size = results.output_size(path) if path else -1
+        if size >= 0:  # a file, or a member of its block's archive
+            data = results.read_output(path)
+            with Image.open(io.BytesIO(data)) as im:
+                if size <= EMBED_AS_IS:
+                    return data, im.size
                 grey = im.convert("L")
         else:
-            raw, _, _ = decode.read_file(os.path.join(input_dir, row["path"]))
+            images = inputs.open_input(input_dir)
+            raw, _ = images.read(row["path"], decode.DEFAULT_MAX_PIXELS)
             grey = to_greyscale(decode.open_image(raw))
         grey.thumbnail((CELL, CELL))
         return png.encode(grey), grey.size

@@ -20,6 +20,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from . import archive
 from .errors import InputError
 from .layout import encode
 
@@ -39,7 +40,9 @@ class Listing:
     ``sizes`` and ``mtimes`` (nanoseconds) what tells that one changed
     (``UNKNOWN`` when a file cannot be examined, a broken link for instance:
     the block that owns it rejects it with the reason). Listed without
-    ``stat``, the arrays are empty."""
+    ``stat``, the arrays are empty. For a zip archive's members (``archive``)
+    ``mtimes`` holds their CRC-32s: the archive's directory gives no time
+    that tells a member changed."""
 
     paths: list[str] = field(default_factory=list)
     sizes: array = field(default_factory=lambda: array("q"))
@@ -90,6 +93,10 @@ def normalise_extensions(extensions) -> tuple[str, ...]:
 
 
 def check_input_dir(input_dir: str) -> None:
+    zipped = archive.split(input_dir)
+    if zipped:  # a zip archive: its central directory must be readable
+        archive.read_index(zipped[0])
+        return
     if not os.path.exists(input_dir):
         raise InputError(f"input_dir {input_dir!r} does not exist")
     if not os.path.isdir(input_dir):
@@ -109,6 +116,13 @@ def scan(input_dir: str, extensions, *, with_stat: bool = True) -> Listing:
     folder listing itself.
     """
     check_input_dir(input_dir)
+    zipped = archive.split(input_dir)
+    if zipped:
+        paths, sizes, crcs, skipped = archive.scan(
+            *zipped, normalise_extensions(extensions), with_stat=with_stat
+        )
+        # a member's CRC-32 stands for a file's modification time
+        return Listing(paths, sizes, crcs, [Skipped(*s) for s in skipped])
     found = Listing()
     _walk(input_dir, "", normalise_extensions(extensions), with_stat, found)
     found.skipped.sort()
@@ -206,6 +220,8 @@ def has_images(input_dir: str, extensions, patterns=()) -> bool:
     looking no further than the first: a first run learns this before any
     job starts, and its plan job lists the folder anyway."""
     check_input_dir(input_dir)
+    if archive.split(input_dir):
+        return bool(len(scan(input_dir, extensions, with_stat=False).select(patterns)))
     wanted = normalise_extensions(extensions)
     folders = [("", input_dir)]
     while folders:
@@ -236,6 +252,9 @@ def has_images(input_dir: str, extensions, patterns=()) -> bool:
 def stat_files(input_dir: str, paths: list[str]) -> Listing:
     """``paths`` as a listing, with one ``stat`` each (a job that Slurm runs
     checks its own block's images this way, without listing the folder)."""
+    zipped = archive.split(input_dir)
+    if zipped:
+        return Listing(list(paths), *archive.stat_members(*zipped, paths))
     found = Listing(list(paths))
     prefix = os.path.join(input_dir, "")
     for path in paths:

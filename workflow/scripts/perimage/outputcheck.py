@@ -3,10 +3,11 @@
 A block's state token is the one its table recorded, or a new one when an
 output the table lists is missing or has another size than recorded
 (deleted, truncated by a crash, overwritten: one ``stat`` per output,
-nothing read back), or when its images are not as the table recorded them
-(their fingerprint: sizes and modification times). The token is a param of
-the block's job, so a changed token runs the block, which records the token
-and the fingerprint of the images as it found them.
+nothing read back; for a member of a block's archive, its size in the
+archive's directory, one read per archive), or when its images are not as
+the table recorded them (their fingerprint: sizes and modification times).
+The token is a param of the block's job, so a changed token runs the block,
+which records the token and the fingerprint of the images as it found them.
 
 Run as ``python -m perimage.outputcheck`` in the workflow's working
 directory, it prints the tokens of every block of the current plan as JSON:
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 
 from . import layout, results, tables
@@ -37,7 +37,12 @@ def table_state(table_path: str) -> tuple[str, str | None]:
         with open(table_path, "rb") as fh:
             content = hashlib.sha256(fh.read()).hexdigest()[:16]
         return f"unreadable table {content} ({type(e).__name__})", None
-    damaged = [path for path, size in files if _size(path) != size]
+    damaged = [path for path, size in files if results.output_size(path) != size]
+    try:  # its last job failed: run it again, whatever Snakemake recorded
+        with open(results.failed_path(table_path)) as fh:
+            table.state += f" failed ({fh.read(64)})"
+    except FileNotFoundError:
+        pass
     if not damaged:
         return table.state, table.sources
     h = hashlib.sha256(table.state.encode())
@@ -59,13 +64,6 @@ def block_state(token: str, recorded: str | None, now: str) -> str:
         return token
     h = hashlib.sha256(f"{token}\0{now}".encode()).hexdigest()[:12]
     return f"images changed ({h})"
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except FileNotFoundError:
-        return -1
 
 
 def planned_states() -> dict[str, tuple[str, str | None]]:

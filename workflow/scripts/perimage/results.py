@@ -4,7 +4,10 @@ may remove, and its locks. The one owner of that knowledge.
 Per-image outputs mirror the input tree. The image ``Forest/Forest_1.jpg``
 gets ``results/<image name>/Forest/Forest_1.jpg.png`` for each image its
 analysis saves (the brightness survey saves ``greyscale``), and, when records
-are asked for, ``results/stats/Forest/Forest_1.jpg.json``.
+are asked for, ``results/stats/Forest/Forest_1.jpg.json``. With
+``save_images: zip`` the images are members of one archive per block
+instead, named as the files would be: the output
+``results/<image name>/<block>.zip/Forest/Forest_1.jpg.png``.
 
 The workflow removes only what it recorded writing: the outputs a block table
 (or a per-image target's record) lists, tables of former blocks, and its own
@@ -19,6 +22,8 @@ import logging
 import os
 import re
 
+from . import archive
+from .errors import InputError
 from .layout import stem
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,55 @@ def image_path(image_name: str, relpath: str) -> str:
     return f"{RESULTS}/{image_name}/{stem(relpath)}.png"
 
 
+def archive_path(image_name: str, block: str) -> str:
+    """The archive of a block's images of one name (``save_images: zip``)."""
+    return f"{RESULTS}/{image_name}/{block}.zip"
+
+
+def member_name(relpath: str) -> str:
+    return f"{stem(relpath)}.png"
+
+
+def member_path(image_name: str, block: str, relpath: str) -> str:
+    return f"{archive_path(image_name, block)}/{member_name(relpath)}"
+
+
+def split_member(path: str) -> tuple[str, str] | None:
+    """(archive, member) of an output inside a block's archive, else None."""
+    if not path.startswith(f"{RESULTS}/"):
+        return None
+    folder, sep, member = path.partition(".zip/")
+    return (folder + ".zip", member) if sep else None
+
+
+def output_size(path: str) -> int:
+    """An output's byte size, from its archive's directory for a member;
+    -1 when it is missing, or its archive is missing or damaged."""
+    inside = split_member(path)
+    try:
+        if inside is None:
+            return os.stat(path).st_size
+        index = archive.read_index(inside[0])
+    except (FileNotFoundError, NotADirectoryError, InputError):
+        return -1
+    i = index.position.get(inside[1])
+    return -1 if i is None else index.sizes[i]
+
+
+def read_output(path: str) -> bytes:
+    """An output's bytes: a file's, or a member's (checked against its
+    CRC-32). Raises OSError, or ``Rejected`` for a damaged member."""
+    inside = split_member(path)
+    if inside is None:
+        with open(path, "rb") as fh:
+            return fh.read()
+    try:
+        data, _ = archive.reader(inside[0], "").read(inside[1], 1 << 40)
+    except InputError as e:
+        raise OSError(str(e)) from None
+    return data
+
+
 def record_path(relpath: str) -> str:
     return f"{RECORDS}/{stem(relpath)}.json"
 
@@ -74,6 +128,12 @@ def lock_path(table: str) -> str:
     """The lock a block job holds while it writes (``runner.exclusive``)."""
     folder, name = os.path.split(table)
     return os.path.join(folder, f".{name}.lock")
+
+
+def failed_path(table: str) -> str:
+    """The note a block job that failed leaves (``runner``)."""
+    folder, name = os.path.split(table)
+    return os.path.join(folder, f".{name}.failed")
 
 
 def check_image_name(name: str) -> None:
@@ -123,9 +183,9 @@ def tidy(found: set[str], keep_tables: set[str]) -> tuple[int, int]:
     outputs stay. Returns (tables removed, outputs removed)."""
     from . import tables  # it imports this module for the outputs' paths
 
-    def gone_outputs(table: str) -> list[str]:
+    def gone_outputs(table: str, but=found) -> list[str]:
         try:
-            _, files = tables.BlockTable.recorded_outputs(table, but=found)
+            _, files = tables.BlockTable.recorded_outputs(table, but=but)
         except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError):
             return []  # not a table this code can read: nothing it recorded
         return [path for path, _ in files]
@@ -133,10 +193,17 @@ def tidy(found: set[str], keep_tables: set[str]) -> tuple[int, int]:
     dropped = removed = 0
     for name in existing_tables():
         path = table_path(name)
-        removed += sum(map(remove_file, gone_outputs(path)))
+        gone = gone_outputs(path)
+        removed += sum(remove_file(p) for p in gone if split_member(p) is None)
+        removed += _remove_members(gone)
         if name not in keep_tables:
+            # its archives go with it (``save_images: zip``)
+            for kept in {split_member(p) for p in gone_outputs(path, frozenset())}:
+                if kept and kept[0].endswith(f"/{name}.zip"):
+                    remove_file(kept[0])
             os.remove(path)
             remove_file(lock_path(path))
+            remove_file(failed_path(path))
             dropped += 1
     for path in target_records():
         record = tables.BlockTable.read_if_valid(path)
@@ -144,6 +211,19 @@ def tidy(found: set[str], keep_tables: set[str]) -> tuple[int, int]:
             removed += sum(map(remove_file, gone_outputs(path)))
             os.remove(path)
     return dropped, removed
+
+
+def _remove_members(paths) -> int:
+    """Remove outputs that are members of block archives: each archive made
+    again without them."""
+    from . import outarchive  # writing archives: only here and in block jobs
+
+    by_archive: dict[str, set[str]] = {}
+    for path in paths:
+        inside = split_member(path)
+        if inside:
+            by_archive.setdefault(inside[0], set()).add(inside[1])
+    return sum(outarchive.drop_members(a, m) for a, m in by_archive.items())
 
 
 # Set by the workflow where Snakemake parses it: the working directory.

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from . import atomic, decode, layout, png, results, tables
+from . import archive, atomic, decode, inputs, layout, png, results, tables
 from .analysis import Analysis
 from .errors import BlockError, Rejected
+from .outarchive import BlockArchives
 
 log = logging.getLogger(__name__)
 MIN_IMAGES_PER_WORKER = 50  # fewer, and a pool costs more than it saves
@@ -42,7 +43,7 @@ class Settings:
     input_dir: str
     analysis: str
     version: str
-    save_images: bool = True
+    save_images: bool | str = True  # "zip": into one archive per block
     write_records: bool = False
     max_pixels: int = decode.DEFAULT_MAX_PIXELS
 
@@ -60,6 +61,7 @@ class Outcome:
     processed: bool = True
     analysis_failed: bool = False  # the analysis raised, not Rejected
     detail: str = ""  # the traceback, for the log
+    images: dict[str, bytes] = field(default_factory=dict)  # for the archives
 
     def row(self, columns: list[str]) -> list[str]:
         return tables.BlockTable.make_row(
@@ -79,7 +81,7 @@ class Worker:
         self.settings = settings
         self.analysis = Analysis.load(settings.analysis)
         self.folders: set[str] = set()
-        self.source_prefix = os.path.join(settings.input_dir, "")
+        self.source = inputs.open_input(settings.input_dir)
 
     def process(self, relpath: str) -> Outcome:
         s = self.settings
@@ -89,8 +91,7 @@ class Worker:
             shown = layout.printable(relpath)
             return Outcome(shown, error="file name is not valid UTF-8")
         try:
-            data, size, mtime_ns = decode.read_file(self.source_prefix + relpath)
-            source = f"{size}:{mtime_ns}"
+            data, source = self.source.read(relpath, s.max_pixels)
             image = decode.open_image(
                 data, s.max_pixels, fast=self.analysis.pixels_only
             )
@@ -139,9 +140,12 @@ class Worker:
                 f"analysis {self.analysis.name} returned the image {name!r} in"
                 f" mode {image.mode}, which cannot be saved as PNG: {e}"
             ) from None
+        outcome.outputs[name] = len(data)
+        if self.settings.save_images == "zip":
+            outcome.images[name] = data  # the block's archive takes it
+            return ""
         path = results.image_path(name, relpath)
         self._write(path, data, relpath)
-        outcome.outputs[name] = len(data)
         return path
 
     def _write(self, path: str, data: bytes, relpath: str) -> None:
@@ -159,6 +163,11 @@ class Worker:
 
     def forget(self, relpath: str, kinds) -> None:
         """Remove outputs an image had: it is rejected now."""
+        if archive.unsafe_name(relpath):
+            return  # it never had any, and its names would lead out of results/
+        if self.settings.save_images == "zip":
+            # its images were members of the archive its block writes anew
+            kinds = [k for k in kinds if k == results.RECORD]
         for path in results.output_paths(kinds, relpath):
             try:
                 os.remove(path)
@@ -188,15 +197,12 @@ class Previous:
         table, row = found
         if table.version != settings.version or table.error(row):
             return None
-        try:
-            st = os.stat(os.path.join(settings.input_dir, relpath))
-        except OSError:
-            return None
-        if table.source(row) != f"{st.st_size}:{st.st_mtime_ns}":
+        if table.source(row) != inputs.open_input(settings.input_dir).token(relpath):
             return None
         if table.pixels(row) > settings.max_pixels:
             return None
-        if not all(_size(path) == size for path, size in table.output_files(row)):
+        files = table.output_files(row)
+        if not all(results.output_size(path) == size for path, size in files):
             return None
         return Outcome(
             relpath,
@@ -206,13 +212,6 @@ class Previous:
             outputs=table.outputs(row),
             processed=False,
         )
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except FileNotFoundError:
-        return -1
 
 
 @dataclass
@@ -274,7 +273,14 @@ def run_block(
     start, cpu_start = time.perf_counter(), _cpu_seconds()
     total = len(members)
     home = home or table_path
-    with exclusive(home, name):
+    archives = None
+    if settings.save_images == "zip":
+        archives = BlockArchives(os.path.basename(home).removesuffix(".tsv"))
+    with (
+        exclusive(home, name),
+        _noted_if_failed(home),
+        _abandoned_unless_committed(archives),
+    ):
         # what per-image targets made first: newer than any block's row
         targets = results.target_records()
         previous = Previous([*targets, home, *reuse_from])
@@ -282,6 +288,8 @@ def run_block(
         todo = []
         for relpath in members:
             reused = previous.reuse(relpath, settings)
+            if reused is not None and archives is not None:
+                reused = _copy_images(reused, archives)
             if reused is None:
                 todo.append(relpath)
             else:
@@ -304,6 +312,9 @@ def run_block(
         kinds = set(previous.kinds)  # of outputs a rejected image may have had
         for relpath, outcome in zip(todo, made, strict=True):
             outcomes[relpath] = outcome
+            for kind, data in outcome.images.items():
+                outcome.values[kind] = archives.add(kind, relpath, data)
+            outcome.images = {}
             kinds.update(outcome.outputs)
             if outcome.error:
                 rejected += 1
@@ -336,6 +347,8 @@ def run_block(
         columns = list(dict.fromkeys(c for o in rows for c in o.values))
         table = tables.BlockTable(columns, settings.version, state, sources=sources)
         table.rows = [o.row(columns) for o in rows]
+        if archives is not None:
+            archives.commit(had=previous.kinds)
         with atomic.open_text(table_path) as fh:
             table.write(fh)
         # the block's table holds those images' rows now
@@ -414,7 +427,8 @@ def run_target(target: str, relpath: str, config: dict, version: str, max_pixels
         max_pixels=max_pixels,
     )
     # its block reuses the row only when it wrote what the block would
-    record = config["save_images"] and records == config["write_records"]
+    # (with save_images: zip its image is a file of its own, not the block's)
+    record = config["save_images"] is True and records == config["write_records"]
     outcome = run_image(relpath, settings, record=record)
     if not os.path.exists(target):
         raise BlockError(
@@ -422,6 +436,50 @@ def run_target(target: str, relpath: str, config: dict, version: str, max_pixels
             f" {', '.join(outcome.outputs) or 'none'}"
         )
     return outcome
+
+
+def _copy_images(outcome: Outcome, archives: BlockArchives) -> Outcome | None:
+    """A reused row's images, copied into the block's archives from those
+    they were in; None when one cannot be read (the image is made again)."""
+    images = {}
+    for kind in outcome.outputs:
+        if kind != results.RECORD:
+            try:
+                images[kind] = results.read_output(outcome.values[kind])
+            except (OSError, Rejected):
+                return None
+    for kind, data in images.items():
+        outcome.values[kind] = archives.add(kind, outcome.path, data)
+    return outcome
+
+
+@contextlib.contextmanager
+def _noted_if_failed(home: str):
+    """A block that fails leaves a note beside its table, which changes its
+    state (``outputcheck``) until it succeeds. Snakemake records a failed
+    job's params and puts its previous table back (an ``update`` output):
+    without the note, the next run would take the block as done, and an
+    image that changed before the failure (an output folder that could not
+    be written) would never be processed."""
+    note = results.failed_path(home)
+    try:
+        yield
+    except Exception:
+        with contextlib.suppress(OSError), open(note, "w") as fh:
+            fh.write(os.urandom(6).hex())
+        raise
+    results.remove_file(note)
+
+
+@contextlib.contextmanager
+def _abandoned_unless_committed(archives: BlockArchives | None):
+    """A block that stops leaves no temporary archive behind."""
+    try:
+        yield
+    except BaseException:
+        if archives is not None:
+            archives.abandon()
+        raise
 
 
 def _cpu_seconds() -> float:
