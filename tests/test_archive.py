@@ -123,6 +123,26 @@ def test_a_folder_inside_a_zip_with_include_and_limit(fresh, completed_project):
     }
 
 
+def test_a_sample_sheet_selects_members_of_a_zip(fresh, completed_project):
+    """images: a sheet's paths are members of the archive; its class column is
+    the class, and a listed member the archive lacks is rejected."""
+    zipped(fresh)
+    (fresh.workdir / "sheet.csv").write_text(
+        "path,class\nRiver/River_1.jpg,water\nForest/Forest_1.jpg,trees\n"
+        "Forest/Forest_99.jpg,trees\n"
+    )
+    zip_run(fresh, "images=sheet.csv")
+    folder = {r["path"]: r for r in completed_project.stats()}
+    rows = fresh.stats()
+    assert [r["path"] for r in rows] == ["Forest/Forest_1.jpg", "River/River_1.jpg"]
+    for row in rows:
+        assert {k: v for k, v in row.items() if k != "class"} == folder[row["path"]]
+    assert [r["class"] for r in rows] == ["trees", "water"]
+    assert read_tsv(fresh.results / "rejected.tsv") == [
+        {"path": "Forest/Forest_99.jpg", "reason": "no such member in the archive"}
+    ]
+
+
 def test_an_archive_of_one_folder_gets_a_hint(fresh):
     """All images below one folder of the archive: one class, and a hint."""
     zip_folder(fresh.data, fresh.workdir / "images.zip", prefix="EuroSAT_RGB/")

@@ -281,7 +281,7 @@ class Reader:
             raise Rejected(reason)
         i = self.find(relpath)
         if i is None:
-            raise Rejected("member not found in the archive (it was removed)")
+            raise Rejected("no such member in the archive")
         ix = self.index
         if ix.flags[i] & _FLAG_ENCRYPTED:
             raise Rejected("encrypted member (password-protected): cannot be read")
