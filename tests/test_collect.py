@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import random
 from pathlib import Path
 
@@ -330,3 +331,67 @@ def test_signed_zeros_are_shown_as_a_sort_of_python_floats_has_them(tmp_path):
     expected = reference_summary(columns, rows, bad, ["mean"])
     assert (tmp_path / "c.tsv").read_text(encoding="utf-8") == expected
     assert "\t-0\t" in expected
+
+
+def test_arrow_columns_become_numpy_as_arrow_has_them():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from perimage import textcolumns
+
+    floats = pa.chunked_array([[1.5, None, -0.0], [], [2.0, None]], pa.float64())
+    for start in range(5):
+        part = floats.slice(start)
+        expected = np.array([np.nan if v is None else v for v in part.to_pylist()])
+        found = textcolumns.numbers(part)
+        assert found.tolist() == pytest.approx(expected.tolist(), nan_ok=True)
+        assert np.signbit(found).tolist() == np.signbit(expected).tolist()
+    ints = pa.chunked_array([[3, 1], [2]], pa.int32()).slice(1)
+    assert textcolumns.numbers(ints).tolist() == [1, 2]
+    assert textcolumns.numbers(ints).dtype == np.int32
+    nine = pa.array([i % 3 == 0 for i in range(9)])
+    for start in range(4):
+        expected = [i % 3 == 0 for i in range(start, 9)]
+        assert textcolumns.numbers(nine.slice(start)).tolist() == expected
+    with_null = pc.is_valid(pa.array([1, None, 3])).slice(1)
+    assert textcolumns.numbers(with_null).tolist() == [False, True]
+    null_bools = pa.array([True, None, True, False])
+    assert textcolumns.numbers(null_bools).tolist() == [True, False, True, False]
+    empty = pa.chunked_array([], pa.float64())
+    assert textcolumns.numbers(empty).tolist() == []
+
+
+def test_the_aggregates_do_not_import_pandas(tmp_path):
+    """Arrow's to_numpy imports pandas: a quarter of a second in every
+    aggregate job, for nothing."""
+    import subprocess
+    import sys
+
+    block_tables = make_blocks(tmp_path, 4, "mixed")
+    n = sum(len(tables.BlockTable.read(t).rows) for t in block_tables)
+    code = (
+        "import sys\n"
+        "from perimage import collect, summary\n"
+        f"stats, rejected = collect.read_blocks({block_tables!r}, {n})\n"
+        "summary.summarise(stats, rejected, stats.numeric_columns())\n"
+        "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
+        "print(len(stats))\n"
+    )
+    scripts = Path(collect.__file__).parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(scripts)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0
+
+
+def test_numpy_booleans_become_arrow_booleans():
+    from perimage import textcolumns
+
+    for n in (0, 1, 7, 8, 9, 17):
+        values = np.array([i % 3 != 1 for i in range(n)], dtype=bool)
+        found = textcolumns.booleans(values)
+        assert found.to_pylist() == values.tolist()
+        assert textcolumns.numbers(found).tolist() == values.tolist()

@@ -69,7 +69,7 @@ def read_blocks(
     keep = None
     rejected = []
     if pc.any(failed).as_py():
-        keep = np.logical_not(failed.to_numpy())
+        keep = np.logical_not(textcolumns.numbers(failed))
         bad = rows.select(["path", "_error"]).filter(failed)
         bad = textcolumns.sorted_rows([bad], ["path", "_error"])
         paths, reasons = bad["path"].to_pylist(), bad["_error"].to_pylist()

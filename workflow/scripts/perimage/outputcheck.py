@@ -76,4 +76,4 @@ def planned_states() -> dict[str, tuple[str, str | None]]:
 
 
 if __name__ == "__main__":
-    json.dump(planned_states(), sys.stdout)
+    sys.stdout.write(json.dumps(planned_states()))

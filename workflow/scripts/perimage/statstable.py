@@ -68,9 +68,9 @@ class StatsTable:
     def text(self, column: str) -> pa.ChunkedArray:
         if column not in self._text:
             cells = self._table[column]
-            self._text[column] = (
-                cells if self._keep is None else cells.filter(self._keep)
-            )
+            if self._keep is not None:
+                cells = cells.filter(textcolumns.booleans(self._keep))
+            self._text[column] = cells
         return self._text[column]
 
     def floats(self, column: str) -> np.ndarray:

@@ -26,7 +26,8 @@ def classes(stats: StatsTable) -> tuple[list[str], np.ndarray]:
         cells = stats.text(CLASS_COLUMN)
         distinct = pc.unique(cells)
         found = distinct.to_pylist()
-        index = pc.index_in(cells, value_set=distinct).to_numpy().astype(np.intp)
+        index = textcolumns.numbers(pc.index_in(cells, value_set=distinct))
+        index = index.astype(np.intp)
     else:
         # a class depends only on the first folder: class_of runs once per one
         folders, index = textcolumns.first_folders(stats.text("path"))
