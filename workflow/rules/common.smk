@@ -1,3 +1,5 @@
+import atexit
+import gc
 import os
 import re
 import sys
@@ -19,6 +21,13 @@ from perimage import (
 from perimage.analysis import AnalysisError  # noqa: E402
 from perimage.plan import PlanFolder  # noqa: E402
 from perimage.state import State  # noqa: E402
+
+# The interpreter's last garbage collections at exit walk every object this
+# process holds (the listing of input_dir among them): a third of a second
+# at 270,000 images, for memory that is given back anyway. Frozen objects
+# are skipped; atexit handlers, which close Snakemake's and logging's files,
+# still run.
+atexit.register(gc.freeze)
 
 validate(config, schema="../schemas/config.schema.yaml")
 config["extensions"] = list(inventory.normalise_extensions(config["extensions"]))

@@ -4,8 +4,10 @@ runs in (on Slurm, the job's Slurm log)."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
+import gc
 import logging
 import os
 import socket
@@ -63,6 +65,9 @@ def job_log(path: str):
         to_file.close()
         root.removeHandler(to_file)
         root.removeHandler(to_terminal)
+        # the interpreter's last garbage collections would walk every object
+        # left, for memory that is given back anyway (common.smk does so too)
+        atexit.register(gc.freeze)
 
 
 def _slurm_job() -> str:

@@ -37,7 +37,10 @@ def table_state(table_path: str) -> tuple[str, str | None]:
         with open(table_path, "rb") as fh:
             content = hashlib.sha256(fh.read()).hexdigest()[:16]
         return f"unreadable table {content} ({type(e).__name__})", None
-    damaged = [path for path, size in files if results.output_size(path) != size]
+    sizes = results.output_sizes([path for path, _ in files])
+    damaged = [
+        path for (path, size), now in zip(files, sizes, strict=True) if now != size
+    ]
     try:  # its last job failed: run it again, whatever Snakemake recorded
         with open(results.failed_path(table_path)) as fh:
             table.state += f" failed ({fh.read(64)})"
