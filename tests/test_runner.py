@@ -213,6 +213,46 @@ def test_the_quick_reader_of_recorded_outputs_agrees_with_the_table(tree, odd):
         tables.BlockTable.recorded_outputs("table.tsv")
 
 
+@pytest.mark.parametrize("odd", ["plain.jpg", 'it\'s "quoted".jpg', "tab\there.jpg"])
+def test_the_column_reader_of_recorded_outputs_agrees_with_the_table(tree, odd):
+    """The outputs' check by column gives the rows' outputs in their order,
+    and leaves to the general reader what it does not read the same way."""
+    from perimage import outputcheck
+    from perimage.statstable import recorded_output_columns
+
+    shutil.copy(tree / "in" / NAMES[0], tree / "in" / odd)
+    (tree / "in" / "A" / "bad.jpg").write_bytes(b"not an image")
+    run([*NAMES, odd, "A/bad.jpg"])
+    table = read()
+    meta, paths, sizes = recorded_output_columns("table.tsv")
+    assert (meta.state, meta.sources, meta.version) == (
+        table.state,
+        table.sources,
+        table.version,
+    )
+    expected = [f for row in table.rows for f in table.output_files(row)]
+    assert list(zip(paths, sizes.tolist(), strict=True)) == expected
+    assert len(paths) == len(NAMES) + 1  # the bad image has none
+    assert outputcheck.table_state("table.tsv") == (table.state, table.sources)
+    # a truncated output and a missing one change the state, first in order
+    first, second = Path(paths[0]), Path(paths[1])
+    first.write_bytes(first.read_bytes()[:10])
+    second.unlink()
+    token, sources = outputcheck.table_state("table.tsv")
+    assert token.startswith(f"2 outputs missing or damaged, first {paths[0]} (")
+    assert sources == table.sources
+
+    # records too: two kinds of output, left to the general reader
+    run([*NAMES, odd, "A/bad.jpg"], write_records=True)
+    assert recorded_output_columns("table.tsv") is None
+    assert outputcheck.table_state("table.tsv")[0] == read().state
+    # a damaged table: None here, unreadable to the general reader
+    text = Path("table.tsv").read_text()
+    Path("table.tsv").write_text(text.replace("\tRGB\t", "\tRGB\t\t", 1))
+    assert recorded_output_columns("table.tsv") is None
+    assert outputcheck.table_state("table.tsv")[0].startswith("unreadable table")
+
+
 def test_an_exception_in_a_user_analysis_rejects_that_image(tree):
     spec = analysis_file(
         tree,

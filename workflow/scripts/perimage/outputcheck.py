@@ -30,17 +30,13 @@ def table_state(table_path: str) -> tuple[str, str | None]:
     lists is missing or damaged, or when it cannot be read; and the
     fingerprint of the images it recorded (None without a readable table)."""
     try:
-        table, files = tables.BlockTable.recorded_outputs(table_path)
+        table, damaged = _damaged_outputs(table_path)
     except FileNotFoundError:
         return "", None  # the block runs anyway: its table is missing
     except (ValueError, KeyError, IndexError, UnicodeDecodeError) as e:
         with open(table_path, "rb") as fh:
             content = hashlib.sha256(fh.read()).hexdigest()[:16]
         return f"unreadable table {content} ({type(e).__name__})", None
-    sizes = results.output_sizes([path for path, _ in files])
-    damaged = [
-        path for (path, size), now in zip(files, sizes, strict=True) if now != size
-    ]
     try:  # its last job failed: run it again, whatever Snakemake recorded
         with open(results.failed_path(table_path)) as fh:
             table.state += f" failed ({fh.read(64)})"
@@ -57,6 +53,28 @@ def table_state(table_path: str) -> tuple[str, str | None]:
         f" ({h.hexdigest()[:12]})"
     )
     return token, table.sources
+
+
+def _damaged_outputs(table_path: str) -> tuple[tables.BlockTable, list[str]]:
+    """The table's metadata, and the outputs it lists that are missing or
+    have another size than recorded, in its order. By column when the table
+    allows it (at a million images, reading the rows one by one costs as
+    much as the ``stat`` of every output)."""
+    import numpy as np
+
+    from .statstable import recorded_output_columns
+
+    found = recorded_output_columns(table_path)
+    if found is not None:
+        table, paths, recorded = found
+        now = np.array(results.output_sizes(paths), np.int64)
+        return table, [paths[i] for i in np.flatnonzero(now != recorded)]
+    table, files = tables.BlockTable.recorded_outputs(table_path)
+    sizes = results.output_sizes([path for path, _ in files])
+    damaged = [
+        path for (path, size), now in zip(files, sizes, strict=True) if now != size
+    ]
+    return table, damaged
 
 
 def block_state(token: str, recorded: str | None, now: str) -> str:

@@ -8,6 +8,8 @@ this.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pyarrow as pa
 
@@ -30,6 +32,50 @@ def read_block_columns(path: str) -> pa.Table:
     if header[0] != "path" or header[-4:] != tables.ENGINE_COLUMNS:
         raise ValueError(f"{path} has unexpected columns: {header}")
     return table
+
+
+def recorded_output_columns(
+    path: str,
+) -> tuple[tables.BlockTable, list[str], np.ndarray] | None:
+    """``tables.BlockTable.recorded_outputs`` by column: the table's metadata,
+    and the paths and recorded sizes of its outputs, in its rows' order. For
+    tables whose images have at most one output each, of one kind held in a
+    column (an image the analysis saves: the usual case); None for any other,
+    and for a table this cannot read (the general reader then decides)."""
+    import re
+
+    import pyarrow.compute as pc
+
+    with open(path, "rb") as fh:
+        first = fh.readline()
+        data = fh.read()
+    magic = tables.BLOCK_MAGIC.encode() + b" "
+    try:
+        meta = json.loads(first[len(magic) :]) if first.startswith(magic) else None
+        table = textcolumns.read_tsv(data)
+    except (ValueError, UnicodeDecodeError):  # pyarrow's errors are ValueErrors
+        return None
+    if meta is None or table is None:
+        return None
+    header = table.column_names
+    if header[0] != "path" or header[-4:] != tables.ENGINE_COLUMNS:
+        return None
+    block = tables.BlockTable(
+        header[1:-4], meta["version"], meta["state"], [], meta["sources"]
+    )
+    encoded = table["_bytes"]
+    saved = pc.not_equal(encoded, textcolumns.EMPTY)
+    encoded = encoded.filter(saved)
+    if not len(encoded):
+        return block, [], np.zeros(0, np.int64)
+    kind = encoded[0].as_py().partition("=")[0]
+    if kind not in block.columns or not re.fullmatch(r"[A-Za-z0-9_-]+", kind):
+        return None
+    if not pc.all(pc.match_substring_regex(encoded, f"^{kind}=[0-9]{{1,18}}$")).as_py():
+        return None
+    sizes = pc.cast(pc.utf8_slice_codeunits(encoded, len(kind) + 1), pa.int64())
+    paths = table[kind].filter(saved).to_pylist()
+    return block, paths, textcolumns.numbers(sizes)
 
 
 def analysis_columns(header: list[str]) -> list[str]:
