@@ -8,8 +8,6 @@ this.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pyarrow as pa
 
@@ -49,13 +47,12 @@ def recorded_output_columns(
     with open(path, "rb") as fh:
         first = fh.readline()
         data = fh.read()
-    magic = tables.BLOCK_MAGIC.encode() + b" "
     try:
-        meta = json.loads(first[len(magic) :]) if first.startswith(magic) else None
+        meta = tables.read_metadata(first, path)
         table = textcolumns.read_tsv(data)
     except (ValueError, UnicodeDecodeError):  # pyarrow's errors are ValueErrors
         return None
-    if meta is None or table is None:
+    if table is None:
         return None
     header = table.column_names
     if header[0] != "path" or header[-4:] != tables.ENGINE_COLUMNS:

@@ -60,6 +60,17 @@ def read_rows(fh) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def read_metadata(first: str | bytes, path: str) -> dict:
+    """A block table's metadata, from its first line; ValueError when that
+    is not a block table's."""
+    magic = BLOCK_MAGIC + " "
+    if isinstance(first, bytes):
+        magic = magic.encode()
+    if not first.startswith(magic):
+        raise ValueError(f"{path} is not a block table")
+    return json.loads(first[len(magic) :])
+
+
 def _open(path: str):
     return open(path, encoding="utf-8", newline="")
 
@@ -149,9 +160,7 @@ class BlockTable:
     def read(cls, path: str) -> BlockTable:
         with _open(path) as fh:
             first = fh.readline()
-            if not first.startswith(BLOCK_MAGIC + " "):
-                raise ValueError(f"{path} is not a block table")
-            meta = json.loads(first[len(BLOCK_MAGIC) + 1 :])
+            meta = read_metadata(first, path)
             header, rows = read_rows(fh)
         if header[0] != "path" or header[-4:] != ENGINE_COLUMNS:
             raise ValueError(f"{path} has unexpected columns: {header}")
@@ -170,9 +179,7 @@ class BlockTable:
         whenever it starts. Raises ValueError as ``read``."""
         with _open(path) as fh:
             first = fh.readline()
-            if not first.startswith(BLOCK_MAGIC + " "):
-                raise ValueError(f"{path} is not a block table")
-            meta = json.loads(first[len(BLOCK_MAGIC) + 1 :])
+            meta = read_metadata(first, path)
             text = fh.read()
         if '"' in text:  # a quoted cell: the general reader
             table = cls.read(path)
