@@ -21,6 +21,7 @@ into a job to run:
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -183,11 +184,13 @@ class State:
 
 
 def block_threads(sizes: dict[str, int], block: str, cores: int) -> int:
-    """Processes for a block job: its share of the cores by image count, so
-    that a few large blocks can keep a many-core node busy. The plan itself
-    never depends on the cores."""
+    """Processes for a block job: its share of the cores by image count,
+    rounded up, so that a few large blocks can keep a many-core node busy
+    and no block waits on a lone process while the others are done (a
+    share of 1.9 rounded down would take nearly twice as long). The plan
+    itself never depends on the cores."""
     share = cores * sizes[block] / max(1, sum(sizes.values()))
-    return max(1, min(cores, int(share)))
+    return max(1, min(cores, math.ceil(share)))
 
 
 # Known for Snakemake 9.27; tests/test_quality.py fails when it no longer holds.
