@@ -1,32 +1,35 @@
 #!/bin/sh
-# Set up the pinned environment in .venv and run something with it.
+# Set up the pinned environments and run something with them.
 #
 #   ./dev.sh run [snakemake args]   the workflow, with profiles/local
 #   ./dev.sh test [pytest args]     the whole test suite
 #   ./dev.sh lint                   snakemake --lint, snakefmt, ruff
 #   ./dev.sh bench [args]           the performance benchmark (perf/)
-#   ./dev.sh setup                  only create or update .venv
+#   ./dev.sh setup [slurm]          only create or update .venv; with
+#                                   slurm, also the Slurm executor plugin
 #
-# Needs python3 (3.11 or newer) with venv. `test` also installs the Debian
-# packages the tests use (Slurm, munge, Chromium) when run as root on Debian.
+# .venv holds the workflow (requirements.txt): what run and bench use.
+# .venv-test adds the Slurm plugin and the test and lint tools
+# (requirements-test.txt). Needs python3 (3.11 or newer) with venv. `test`
+# also installs the Debian packages the tests use (Slurm, munge, Chromium)
+# when run as root on Debian.
 set -eu
 cd "$(dirname "$0")"
 
-VENV=.venv
 PY=${PYTHON:-python3}
 
 setup() {
-    reqs=$1
+    venv=$1 reqs=$2
     if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
         echo "dev.sh: $PY is $("$PY" --version 2>&1); Python 3.11 or newer is needed" >&2
         exit 1
     fi
-    [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+    [ -x "$venv/bin/python" ] || "$PY" -m venv "$venv"
     # Reinstall only when the pinned requirements changed.
-    stamp="$VENV/.installed-$(cat requirements.txt "$reqs" | sha256sum | cut -c1-16)"
+    stamp="$venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$reqs"
     if [ ! -e "$stamp" ]; then
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$reqs"
-        rm -f "$VENV"/.installed-*
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$reqs"
+        rm -f "$venv"/.installed-*
         touch "$stamp"
     fi
 }
@@ -35,30 +38,37 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
 setup)
-    setup requirements-test.txt
+    case "${1:-}" in
+    "") setup .venv requirements.txt ;;
+    slurm) setup .venv requirements-slurm.txt ;;
+    *)
+        echo "dev.sh: setup takes nothing or 'slurm', not '$1'" >&2
+        exit 2
+        ;;
+    esac
     ;;
 run)
-    setup requirements.txt
-    exec "$VENV/bin/snakemake" --profile profiles/local "$@"
+    setup .venv requirements.txt
+    exec .venv/bin/snakemake --profile profiles/local "$@"
     ;;
 test)
-    setup requirements-test.txt
+    setup .venv-test requirements-test.txt
     tests/system-packages.sh
-    exec "$VENV/bin/pytest" "$@"
+    exec .venv-test/bin/pytest "$@"
     ;;
 lint)
-    setup requirements-test.txt
-    "$VENV/bin/snakemake" --lint --cores 1
-    "$VENV/bin/snakefmt" --check .
-    "$VENV/bin/ruff" check .
-    "$VENV/bin/ruff" format --check .
+    setup .venv-test requirements-test.txt
+    .venv-test/bin/snakemake --lint --cores 1
+    .venv-test/bin/snakefmt --check .
+    .venv-test/bin/ruff check .
+    .venv-test/bin/ruff format --check .
     ;;
 bench)
-    setup requirements-test.txt
-    exec "$VENV/bin/python" perf/benchmark.py "$@"
+    setup .venv requirements.txt
+    exec .venv/bin/python perf/benchmark.py "$@"
     ;;
 *)
-    sed -n '2,11p' "$0" | cut -c3-
+    sed -n '2,15p' "$0" | cut -c3-
     exit 2
     ;;
 esac

@@ -425,9 +425,13 @@ def machine() -> dict:
         ),
         platform.processor(),
     )
+    import importlib.util
+
     import PIL
     import snakemake as sm
 
+    # Snakemake imports every executor plugin installed, and pandas if found
+    slurm = importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -435,6 +439,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "snakemake": sm.__version__,
         "pillow": PIL.__version__,
+        "environment": "with the Slurm plugin" if slurm else "requirements.txt",
         "os": platform.platform(),
     }
 
@@ -1013,7 +1018,8 @@ def write_outputs(out: Path, raw, rows, info, found, args) -> None:
         f" `--cores {args.cores}`{config}, median of {args.repeats} (every repeat"
         f" listed); {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB,"
         f" Python {info['python']}, Snakemake {info['snakemake']},"
-        f" Pillow {info['pillow']}; {datetime.now():%Y-%m-%d}. memory: tmpfs;"
+        f" Pillow {info['pillow']}, {info['environment']};"
+        f" {datetime.now():%Y-%m-%d}. memory: tmpfs;"
         " disk: the machine's disk.",
         "",
         "| where | measure | median | each repeat | target | met |",

@@ -90,13 +90,30 @@ def test_python_is_311_or_newer():
     assert sys.version_info >= (3, 11)
 
 
-def pinned_requirements() -> dict[str, str]:
+def pinned_requirements(name: str = "requirements.txt") -> dict[str, str]:
     pins = {}
-    for line in (REPO / "requirements.txt").read_text().splitlines():
+    for line in (REPO / name).read_text().splitlines():
         if "==" in line and not line.startswith("#"):
             name, version = line.split("==")
             pins[name.lower()] = version
     return pins
+
+
+def test_the_slurm_requirements_add_to_the_workflows_and_are_installed():
+    """requirements-slurm.txt is requirements.txt and the Slurm plugin with
+    what only it needs (pandas among them, which requirements.txt leaves out
+    so that local runs start faster); this suite runs with both installed,
+    at the pinned versions."""
+    from importlib.metadata import version
+
+    workflow = pinned_requirements()
+    slurm = pinned_requirements("requirements-slurm.txt")
+    assert "-r requirements.txt" in (REPO / "requirements-slurm.txt").read_text()
+    assert "snakemake-executor-plugin-slurm" in slurm and "pandas" in slurm
+    assert not set(workflow) & set(slurm)
+    assert "pandas" not in workflow
+    for name, pinned in {**workflow, **slurm}.items():
+        assert version(name) == pinned, name
 
 
 def test_conda_environments_pin_the_versions_pip_installs():

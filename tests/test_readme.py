@@ -67,6 +67,11 @@ def test_quick_start_runs_as_written(fresh_clone):
         check=True,
     ).stdout.lower()
     assert "pytest" not in installed  # requirements.txt alone
+    # no Slurm plugin, and so no pandas: Snakemake would import both at
+    # every start (README: "Usage")
+    pins = {line.split("==")[0] for line in installed.split()}
+    assert "pandas" not in pins
+    assert "snakemake-executor-plugin-slurm" not in pins
     found = sum(
         1
         for p in (fresh_clone / ".test/data").rglob("*")
