@@ -185,12 +185,14 @@ class State:
 
 def block_threads(sizes: dict[str, int], block: str, cores: int) -> int:
     """Processes for a block job: its share of the cores by image count,
-    rounded up, so that a few large blocks can keep a many-core node busy
-    and no block waits on a lone process while the others are done (a
-    share of 1.9 rounded down would take nearly twice as long). The plan
-    itself never depends on the cores."""
+    rounded to the nearest, so that a few large blocks can keep a many-core
+    node busy and no block runs on one process with nearly two cores' share
+    (rounded down, a share of 1.9 would take nearly twice as long). Not
+    rounded up: a share just above 1 would start a pool of workers, each
+    opening the input again (a zip archive's whole directory), for little.
+    The plan itself never depends on the cores."""
     share = cores * sizes[block] / max(1, sum(sizes.values()))
-    return max(1, min(cores, math.ceil(share)))
+    return max(1, min(cores, math.floor(share + 0.5)))
 
 
 # Known for Snakemake 9.27; tests/test_quality.py fails when it no longer holds.
