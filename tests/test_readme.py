@@ -88,6 +88,36 @@ def benchmark_tables() -> str:
     return "\n".join(p.read_text() for p in (REPO / "perf/results").glob("*/table.md"))
 
 
+def test_setup_slurm_adds_the_slurm_plugin(fresh_clone):
+    """README's `./dev.sh setup slurm`: the environment of the quick start,
+    and the Slurm executor plugin at its pinned version, which Snakemake
+    then offers."""
+    assert "./dev.sh setup slurm" in section("Usage")
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    proc = subprocess.run(
+        ["./dev.sh", "setup", "slurm"],
+        cwd=fresh_clone,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    python = str(fresh_clone / ".venv/bin/python")
+    installed = subprocess.run(
+        [python, "-m", "pip", "freeze"], capture_output=True, text=True, check=True
+    ).stdout.lower()
+    pins = (fresh_clone / "requirements-slurm.txt").read_text().lower().split()
+    for pin in (p for p in pins if "==" in p):
+        assert pin in installed.split(), pin
+    usage = subprocess.run(
+        [python, "-m", "snakemake", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--slurm-" in usage  # the plugin's own options
+
+
 def test_every_performance_number_is_one_the_benchmark_printed():
     """Each table row and each table's heading line in README's Performance
     section stands, character for character, in a committed benchmark
