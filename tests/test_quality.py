@@ -90,9 +90,9 @@ def test_python_is_311_or_newer():
     assert sys.version_info >= (3, 11)
 
 
-def pinned_requirements(name: str = "requirements.txt") -> dict[str, str]:
+def pinned_requirements(file: str = "requirements.txt") -> dict[str, str]:
     pins = {}
-    for line in (REPO / name).read_text().splitlines():
+    for line in (REPO / file).read_text().splitlines():
         if "==" in line and not line.startswith("#"):
             name, version = line.split("==")
             pins[name.lower()] = version

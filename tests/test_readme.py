@@ -43,6 +43,16 @@ def fresh_clone(tmp_path_factory) -> Path:
     return root
 
 
+def environment_of_a_user() -> dict[str, str]:
+    """This environment, with a PATH without this suite's venv: dev.sh
+    makes its own."""
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["PATH"] = os.pathsep.join(
+        p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(REPO))
+    )
+    return env
+
+
 def test_quick_start_runs_as_written(fresh_clone):
     """`./dev.sh run`, then the report command README gives, with nothing
     but requirements.txt installed."""
@@ -50,11 +60,7 @@ def test_quick_start_runs_as_written(fresh_clone):
     assert "./dev.sh run" in quick and "./dev.sh test" in quick
     report_cmd = ".venv/bin/snakemake --report report.html"
     assert report_cmd in quick
-    # a PATH without this suite's venv: dev.sh makes its own
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["PATH"] = os.pathsep.join(
-        p for p in env["PATH"].split(os.pathsep) if not p.startswith(str(REPO))
-    )
+    env = environment_of_a_user()
     for cmd in (["./dev.sh", "run"], report_cmd.split()):
         proc = subprocess.run(
             cmd, cwd=fresh_clone, env=env, capture_output=True, text=True
@@ -93,11 +99,10 @@ def test_setup_slurm_adds_the_slurm_plugin(fresh_clone):
     and the Slurm executor plugin at its pinned version, which Snakemake
     then offers."""
     assert "./dev.sh setup slurm" in section("Usage")
-    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     proc = subprocess.run(
         ["./dev.sh", "setup", "slurm"],
         cwd=fresh_clone,
-        env=env,
+        env=environment_of_a_user(),
         capture_output=True,
         text=True,
     )
