@@ -7,7 +7,7 @@ import random
 import re
 
 import pytest
-from perimage import chunking
+from perimage import chunker, chunking
 
 PATHS = sorted(f"Class{c}/img_{i}.jpg" for c in range(7) for i in range(900))
 
@@ -110,3 +110,35 @@ def test_a_boundary_image_splits_only_its_segment():
 def test_block_size_must_be_positive():
     with pytest.raises(ValueError):
         chunking.assign(PATHS, 0)
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 100, 10_000])
+def test_the_plan_jobs_second_process_makes_the_same_blocks(block_size):
+    """``chunker.Chunker`` (hashing in another process, in batches as the
+    folder is listed) and ``chunking.assign`` (in one) agree, names that are
+    not valid UTF-8 included."""
+    paths = sorted([*PATHS, "Class9/caf\udce9.jpg", "Class9/\u00e9t\u00e9 2.jpg"])
+    with chunker.Chunker(block_size) as c:
+        for i in range(0, len(paths), 1000):
+            c.add(paths[i : i + 1000])
+        c.add([])
+        blocks = c.assign(paths)
+    assert blocks == chunking.assign(paths, block_size)
+    assert list(blocks) == list(chunking.assign(paths, block_size))
+
+
+def test_no_paths_no_blocks():
+    with chunker.Chunker(10) as c:
+        assert c.assign([]) == {} == chunking.assign([], 10)
+
+
+def test_a_failed_hashing_process_fails_the_plan_with_its_reason():
+    with chunker.Chunker(10) as c:
+        c.add(PATHS[:100])
+        with pytest.raises(ValueError, match="99 paths to assign, 100 hashed"):
+            c.assign(PATHS[:99])
+        c._process.kill()
+        with pytest.raises(RuntimeError, match="hashing the image paths failed"):
+            c.assign(PATHS[:100])
+    with pytest.raises(ValueError, match="block_size must be at least 1"):
+        chunker.Chunker(0)

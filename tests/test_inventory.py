@@ -110,6 +110,20 @@ def test_a_listing_is_in_path_order_with_or_without_stat(tmp_path):
     assert files.fingerprint() == with_stat.fingerprint()
 
 
+def test_a_feed_gets_every_image_once_in_path_order(tmp_path):
+    """The plan job hashes the images as the listing finds them (a batch
+    per folder): the batches, joined, are the listing."""
+    for rel in ["a/z.jpg", "a-b.jpg", "a/b/c.jpg", "b/d.png", "notes.txt", "e.jpg"]:
+        touch(tmp_path, rel)
+    batches = []
+    found = inventory.scan(
+        str(tmp_path), EXTENSIONS, with_stat=False, feed=batches.append
+    )
+    assert len(batches) > 1 and all(batches)
+    assert [p for batch in batches for p in batch] == found.paths
+    assert found.paths == ["a-b.jpg", "a/b/c.jpg", "a/z.jpg", "b/d.png", "e.jpg"]
+
+
 def test_extensions_are_normalised():
     assert inventory.normalise_extensions(["JPG", ".jpg", ".Png"]) == (".jpg", ".png")
 

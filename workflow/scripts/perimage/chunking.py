@@ -32,30 +32,42 @@ def hashes(path: str) -> tuple[int, int]:
 
 def assign(paths: list[str], block_size: int) -> dict[str, list[str]]:
     """Map block names to their image paths, in path order; ``paths`` must
-    be sorted. (The hashes are computed once and held as arrays: at a million
-    images, an object per image would cost seconds.)"""
-    if block_size < 1:
-        raise ValueError("block_size must be at least 1")
-    if not paths:
-        return {}
-    import numpy as np  # here: Snakemake's start-up imports this module
-
+    be sorted. In this process: the plan job hashes in a second one, while it
+    lists the folder (``perimage.chunker``), to the same blocks."""
+    check_block_size(block_size)
     blake2b = hashlib.blake2b
     digests = b"".join([blake2b(encode(p), digest_size=16).digest() for p in paths])
+    return {name: paths[a:b] for a, b, name in boundaries(digests, block_size)}
+
+
+def check_block_size(block_size: int) -> None:
+    if block_size < 1:
+        raise ValueError("block_size must be at least 1")
+
+
+def boundaries(digests: bytes, block_size: int) -> list[tuple[int, int, str]]:
+    """The blocks as (start, stop, name), in path order, from the paths'
+    16-byte digests (``hashes``), concatenated in path order. (Held as
+    arrays: at a million images, an object per image would cost seconds.)"""
+    if not digests:
+        return []
+    import numpy as np  # here: Snakemake's start-up imports this module
+
     both = np.frombuffer(digests, dtype=">u8").reshape(-1, 2)
     first, second = both[:, 0], both[:, 1]
     starts = np.flatnonzero(first % np.uint64(block_size) == 0).tolist()
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
-    ends = [*starts[1:], len(paths)]
-    blocks: dict[str, list[str]] = {}
+    ends = [*starts[1:], len(first)]
+    cuts, names = [], set()
     for start, end in zip(starts, ends, strict=True):
         for a, b in _split(second, start, end, 2 * block_size):
             name = f"{int(first[a]):016x}"[:12]
-            if name in blocks:  # a 48-bit collision between two first images
+            if name in names:  # a 48-bit collision between two first images
                 raise RuntimeError(f"two blocks would share the name {name}")
-            blocks[name] = paths[a:b]
-    return blocks
+            names.add(name)
+            cuts.append((a, b, name))
+    return cuts
 
 
 def _split(second, start: int, end: int, max_size: int) -> list:

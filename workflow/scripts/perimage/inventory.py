@@ -105,7 +105,7 @@ def check_input_dir(input_dir: str) -> None:
         raise InputError(f"input_dir {input_dir!r} cannot be read (permission denied)")
 
 
-def scan(input_dir: str, extensions, *, with_stat: bool = True) -> Listing:
+def scan(input_dir: str, extensions, *, with_stat: bool = True, feed=None) -> Listing:
     """List every image below ``input_dir``, in path order.
 
     Hidden files and folders (names starting with a dot), files with other
@@ -113,7 +113,8 @@ def scan(input_dir: str, extensions, *, with_stat: bool = True) -> Listing:
     skipped and listed. Links to files are followed; links to folders are not
     (they could loop, or reach outside the input folder). Without
     ``with_stat``, only the names: what is a regular file is known from the
-    folder listing itself.
+    folder listing itself. ``feed``, if given, is called with each folder's
+    images as they are found, in path order.
     """
     check_input_dir(input_dir)
     zipped = archive.split(input_dir)
@@ -121,16 +122,25 @@ def scan(input_dir: str, extensions, *, with_stat: bool = True) -> Listing:
         paths, sizes, crcs, skipped = archive.scan(
             *zipped, normalise_extensions(extensions), with_stat=with_stat
         )
+        if feed is not None:
+            feed(paths)
         # a member's CRC-32 stands for a file's modification time
         return Listing(paths, sizes, crcs, [Skipped(*s) for s in skipped])
     found = Listing()
-    _walk(input_dir, "", normalise_extensions(extensions), with_stat, found)
+    wanted = normalise_extensions(extensions)
+    _walk(input_dir, "", wanted, with_stat, found, feed=feed)
     found.skipped.sort()
     return found
 
 
 def _walk(
-    folder: str, prefix: str, wanted, with_stat: bool, found: Listing, parent=None
+    folder: str,
+    prefix: str,
+    wanted,
+    with_stat: bool,
+    found: Listing,
+    parent=None,
+    feed=None,
 ) -> None:
     # Each folder is opened once and its entries examined relative to it
     # (fstatat): the kernel then resolves one name, not the whole path.
@@ -163,10 +173,11 @@ def _walk(
         done = 0
         for sub in sorted(folders, key=_NAME):
             cut = bisect.bisect_left(names, sub.name + "/", done)
-            _files(files[done:cut], prefix, wanted, with_stat, found, fd)
+            _files(files[done:cut], prefix, wanted, with_stat, found, fd, feed)
             done = cut
-            _walk(sub.name, prefix + sub.name + "/", wanted, with_stat, found, fd)
-        _files(files[done:], prefix, wanted, with_stat, found, fd)
+            sub_prefix = prefix + sub.name + "/"
+            _walk(sub.name, sub_prefix, wanted, with_stat, found, fd, feed)
+        _files(files[done:], prefix, wanted, with_stat, found, fd, feed)
     finally:
         os.close(fd)
 
@@ -174,13 +185,16 @@ def _walk(
 _NAME = operator.attrgetter("name")
 
 
-def _files(entries, prefix: str, wanted, with_stat: bool, found: Listing, fd) -> None:
+def _files(
+    entries, prefix: str, wanted, with_stat: bool, found: Listing, fd, feed
+) -> None:
     paths, sizes, mtimes, skipped = (
         found.paths,
         found.sizes,
         found.mtimes,
         found.skipped,
     )
+    first = len(paths)
     for entry in entries:
         name = entry.name
         rel = prefix + name
@@ -206,6 +220,8 @@ def _files(entries, prefix: str, wanted, with_stat: bool, found: Listing, fd) ->
             skipped.append(Skipped(rel, "link to a folder (not followed)"))
         else:
             skipped.append(Skipped(rel, "not a regular file"))
+    if feed is not None and len(paths) > first:
+        feed(paths[first:])
 
 
 def _is_folder(name: str, fd: int) -> bool:

@@ -22,7 +22,8 @@ import logging
 import os
 from dataclasses import dataclass
 
-from . import atomic, chunking, imagelist, inventory, layout, results, tables
+from . import atomic, imagelist, inventory, layout, results, tables
+from .chunker import Chunker
 
 log = logging.getLogger(__name__)
 PIECE = 65536  # paths hashed at a time
@@ -45,8 +46,10 @@ class Selection:
         patterns=(),
         limit=0,
         with_stat: bool = True,
+        feed=None,
     ) -> Selection:
-        found = inventory.scan(input_dir, extensions, with_stat=with_stat)
+        """``feed``: as ``inventory.scan``'s, for the images found."""
+        found = inventory.scan(input_dir, extensions, with_stat=with_stat, feed=feed)
         selected = found.select(patterns, limit)
         if not len(selected):
             what = "match include and limit" if len(found) else "were found"
@@ -224,18 +227,24 @@ def make_plan(
     is the checkpoint's param: "" for a first plan, else the digest of the
     images the workflow saw when it started, which this must plan.
     ``images``: an image list to read instead of scanning input_dir."""
-    # names only: each block's job looks at its own images
-    if images:
-        selection = Selection.listed(input_dir, images, with_stat=False, **select)
-    else:
-        selection = Selection.scan(input_dir, with_stat=False, **select)
+    with Chunker(block_size) as chunker:
+        # names only: each block's job looks at its own images. Hashed as
+        # they are listed, unless a selection leaves some out.
+        every = not images and not select.get("patterns") and not select.get("limit")
+        if images:
+            selection = Selection.listed(input_dir, images, with_stat=False, **select)
+        else:
+            feed = chunker.add if every else None
+            selection = Selection.scan(input_dir, with_stat=False, feed=feed, **select)
+        if not every:
+            chunker.add(selection.selected.paths)
+        blocks = chunker.assign(selection.selected.paths)
     digest = selection.digest(block_size)
     if token and token != digest:
         raise inventory.InputError(
             f"the images in input_dir {input_dir!r} changed while the workflow"
             " was planning; run it again"
         )
-    blocks = chunking.assign(selection.selected.paths, block_size)
     plan = Plan(selection, blocks, reusable_tables(blocks))
     PlanFolder(plan_dir).write(selection, blocks, plan.reuse, digest, token)
     c = selection.counts(len(blocks))
