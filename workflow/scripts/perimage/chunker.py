@@ -16,7 +16,6 @@ It then writes the blocks as JSON, ``[[start, stop, name], ...]``.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import queue
@@ -104,8 +103,7 @@ class Chunker:
 def serve(block_size: int, stdin, stdout) -> None:
     import numpy  # noqa: F401 - for the blocks at the end: imported while waiting
 
-    blake2b = hashlib.blake2b
-    digests = []
+    hashed = []
     while True:
         count, size = HEADER.unpack(stdin.read(HEADER.size))
         if not count:
@@ -113,8 +111,8 @@ def serve(block_size: int, stdin, stdout) -> None:
         paths = stdin.read(size).split(b"\0")
         if len(paths) != count:
             raise ValueError(f"expected {count} paths, read {len(paths)}")
-        digests.append(b"".join([blake2b(p, digest_size=16).digest() for p in paths]))
-    stdout.write(json.dumps(chunking.boundaries(b"".join(digests), block_size)))
+        hashed.append(chunking.digests(paths))
+    stdout.write(json.dumps(chunking.boundaries(b"".join(hashed), block_size)))
 
 
 if __name__ == "__main__":

@@ -26,8 +26,15 @@ BLOCK_NAME = r"[0-9a-f]{12}"
 def hashes(path: str) -> tuple[int, int]:
     """Two independent 64-bit hashes of a path: one decides the segment
     boundaries, the other the cut points of long segments."""
-    digest = hashlib.blake2b(encode(path), digest_size=16).digest()
+    digest = digests([encode(path)])
     return int.from_bytes(digest[:8], "big"), int.from_bytes(digest[8:], "big")
+
+
+def digests(encoded) -> bytes:
+    """The two hashes of each path (``layout.encode``-d), 16 bytes a path,
+    concatenated in order: what ``boundaries`` takes."""
+    blake2b = hashlib.blake2b
+    return b"".join([blake2b(p, digest_size=16).digest() for p in encoded])
 
 
 def assign(paths: list[str], block_size: int) -> dict[str, list[str]]:
@@ -35,9 +42,8 @@ def assign(paths: list[str], block_size: int) -> dict[str, list[str]]:
     be sorted. In this process: the plan job hashes in a second one, while it
     lists the folder (``perimage.chunker``), to the same blocks."""
     check_block_size(block_size)
-    blake2b = hashlib.blake2b
-    digests = b"".join([blake2b(encode(p), digest_size=16).digest() for p in paths])
-    return {name: paths[a:b] for a, b, name in boundaries(digests, block_size)}
+    cuts = boundaries(digests(map(encode, paths)), block_size)
+    return {name: paths[a:b] for a, b, name in cuts}
 
 
 def check_block_size(block_size: int) -> None:
@@ -45,15 +51,15 @@ def check_block_size(block_size: int) -> None:
         raise ValueError("block_size must be at least 1")
 
 
-def boundaries(digests: bytes, block_size: int) -> list[tuple[int, int, str]]:
+def boundaries(hashed: bytes, block_size: int) -> list[tuple[int, int, str]]:
     """The blocks as (start, stop, name), in path order, from the paths'
-    16-byte digests (``hashes``), concatenated in path order. (Held as
-    arrays: at a million images, an object per image would cost seconds.)"""
-    if not digests:
+    ``digests``. (Held as arrays: at a million images, an object per image
+    would cost seconds.)"""
+    if not hashed:
         return []
     import numpy as np  # here: Snakemake's start-up imports this module
 
-    both = np.frombuffer(digests, dtype=">u8").reshape(-1, 2)
+    both = np.frombuffer(hashed, dtype=">u8").reshape(-1, 2)
     first, second = both[:, 0], both[:, 1]
     starts = np.flatnonzero(first % np.uint64(block_size) == 0).tolist()
     if not starts or starts[0] != 0:
