@@ -18,9 +18,10 @@ with nothing to do and dry runs, alternating with Snakemake's own trivial
 no-op (one rule, its output present), with the scan of input_dir alone
 (perimage.plan.Selection.scan in a new Python process) and with reading an
 image list of the same images instead (config ``images``:
-Selection.listed, likewise, with its one ``stat`` per image); a run after one image
-changed; a statistics-only run. Peak memory is that of the main snakemake
-process and the largest of the processes it waited for (perf/peak_rss.py).
+Selection.listed, likewise, with its one ``stat`` per image); a run after one
+image changed (these, at least three times each); a statistics-only run.
+Peak memory is that of the main snakemake process and the largest of the
+processes it waited for (perf/peak_rss.py).
 In memory it also counts the file creations and renames of one full run
 (strace), and times one Python process per image on a sample.
 
@@ -65,6 +66,8 @@ from perimage.plan import PlanFolder  # noqa: E402
 WORKFLOW_FILES = ["Snakefile", "workflow", "config", "profiles"]
 MEMORY_ROOT = Path("/dev/shm/perimage-bench")
 MODEL_CORES = (16, 64)
+# at least this many runs in the completed folder (no-op, dry run, ...)
+LATER_REPEATS = 3
 # the jobs after the blocks, side by side
 AGGREGATES = ("summarise", "draw_figures")
 # The issue's goals at about 270,000 and 1,000,000 images (those at 27,000
@@ -570,7 +573,7 @@ def measure_place(args, where: str, record) -> dict:
 
         image_list = work / "images.txt"
         write_image_list(data, image_list)
-        for r in range(1, args.repeats + 1):
+        for r in range(1, args.later_repeats + 1):
             settle()
             res = trivial_noop(work / "trivial")
             record(where, "trivial no-op", r, seconds=res["seconds"])
@@ -593,7 +596,7 @@ def measure_place(args, where: str, record) -> dict:
         changed = sorted((data / "Forest").iterdir())[0]
         original = changed.read_bytes()
         try:
-            for r in range(1, args.repeats + 1):
+            for r in range(1, args.later_repeats + 1):
                 invert(changed)
                 settle()
                 res = wf.run()
@@ -635,6 +638,15 @@ def measure_place(args, where: str, record) -> dict:
     return found
 
 
+def later_repeats_note(args) -> str:
+    if args.later_repeats == args.repeats:
+        return ""
+    return (
+        f", of {args.later_repeats} for the runs in the completed folder"
+        " (trivial no-op, scan, image list, no-op, dry run, one image changed)"
+    )
+
+
 def model(serial: float, blocks: list[dict], cores: int) -> float:
     """serial + max(longest block, block CPU / cores): the blocks' jobs get
     the threads the workflow would give them on ``cores`` cores."""
@@ -656,7 +668,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument(
-        "--repeats", type=int, help="default: 5 up to 27,000 images, else 1"
+        "--repeats",
+        type=int,
+        help="default: 5 up to 27,000 images, else 1 (the runs in the completed"
+        f" folder: at least {LATER_REPEATS})",
     )
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--where", nargs="+", default=["memory", "disk"])
@@ -676,6 +691,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.repeats is None:
         args.repeats = 5 if args.scale <= 1 else 1
+    # runs in a completed folder take seconds, not minutes: at least three,
+    # so that one slow moment of the machine cannot decide their median
+    args.later_repeats = max(args.repeats, LATER_REPEATS)
 
     out = args.runs / datetime.now().strftime("%Y%m%d-%H%M%S")
     out.mkdir(parents=True)
@@ -1015,8 +1033,9 @@ def write_outputs(out: Path, raw, rows, info, found, args) -> None:
     config = f", config {' '.join(args.config)}" if args.config else ""
     lines = [
         f"{n:,} images (perf/generate.py --scale {args.scale:g}),"
-        f" `--cores {args.cores}`{config}, median of {args.repeats} (every repeat"
-        f" listed); {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB,"
+        f" `--cores {args.cores}`{config}, median of {args.repeats}"
+        f"{later_repeats_note(args)} (every repeat listed); {info['cpu']},"
+        f" {info['cores']} cores, {info['memory_gib']} GiB,"
         f" Python {info['python']}, Snakemake {info['snakemake']},"
         f" Pillow {info['pillow']}, {info['environment']};"
         f" {datetime.now():%Y-%m-%d}. memory: tmpfs;"

@@ -124,6 +124,42 @@ def test_a_feed_gets_every_image_once_in_path_order(tmp_path):
     assert found.paths == ["a-b.jpg", "a/b/c.jpg", "a/z.jpg", "b/d.png", "e.jpg"]
 
 
+def test_files_from_a_path_on_are_listed_for_another_process_to_examine(tmp_path):
+    """Snakemake's main process leaves the ``stat`` of the plan's last
+    blocks' images to the outputs' check: from that path on, regular files
+    are listed as DEFERRED, and examining them gives the plain listing."""
+    for i, rel in enumerate(["a/1.jpg", "a/2.jpg", "b/1.jpg", "b/2.jpg", "c.jpg"]):
+        touch(tmp_path, rel, b"x" * (i + 1))
+    target = touch(tmp_path, "real/target.jpg")
+    os.symlink(target, tmp_path / "b" / "3.jpg")  # a link: examined at once
+    os.symlink(tmp_path / "nowhere.jpg", tmp_path / "b" / "4.jpg")
+    plain = inventory.scan(str(tmp_path), EXTENSIONS)
+    found = inventory.scan(str(tmp_path), EXTENSIONS, defer_from="b/1.jpg")
+    assert found.paths == plain.paths
+    sizes = dict(zip(found.paths, found.sizes, strict=True))
+    deferred = {p for p, size in sizes.items() if size == inventory.DEFERRED}
+    assert deferred == {"b/1.jpg", "b/2.jpg", "c.jpg", "real/target.jpg"}
+    assert (sizes["b/3.jpg"], sizes["b/4.jpg"]) == (1, inventory.UNKNOWN)
+    first = found.paths.index("b/1.jpg")
+    assert not found.deferred(0, first) and found.deferred(first, first + 1)
+    assert found.fingerprint(0, first) == plain.fingerprint(0, first)
+    # without stat, nothing to defer
+    names = inventory.scan(
+        str(tmp_path), EXTENSIONS, with_stat=False, defer_from="b/1.jpg"
+    )
+    assert names.paths == found.paths and not len(names.sizes)
+    # examined in two pieces; a file deleted meanwhile is UNKNOWN, as in a scan
+    (tmp_path / "c.jpg").unlink()
+    found.examine(str(tmp_path), first, first + 2)
+    assert found.deferred() and not found.deferred(0, first + 2)
+    found.examine(str(tmp_path))
+    assert not found.deferred()
+    assert found.sizes[found.paths.index("c.jpg")] == inventory.UNKNOWN
+    plain.sizes[plain.paths.index("c.jpg")] = inventory.UNKNOWN
+    plain.mtimes[plain.paths.index("c.jpg")] = inventory.UNKNOWN
+    assert (found.sizes, found.mtimes) == (plain.sizes, plain.mtimes)
+
+
 def test_extensions_are_normalised():
     assert inventory.normalise_extensions(["JPG", ".jpg", ".Png"]) == (".jpg", ".png")
 

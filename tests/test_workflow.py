@@ -8,10 +8,14 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 from conftest import read_tsv
+from perimage import inventory, state
+from perimage.plan import PlanFolder
 from PIL import Image, ImageStat
 
 COLUMNS = [
@@ -244,6 +248,83 @@ def test_touching_an_image_reruns_its_block_only(completed):
     assert changed_blocks(before, completed.block_tables()) == {
         owner_of(completed, "River/River_2.jpg")
     }
+
+
+def examined_beside(project) -> list[str]:
+    """The blocks whose images Snakemake's main process leaves to the
+    outputs' check, as it decides when it starts (``state.examined_beside``);
+    one at least on .test, else the tests below would not test it."""
+    config = {"images": None, "include": [], "limit": 0, "input_dir": "data"}
+    plan = PlanFolder(str(project.results / "plan"))
+    beside, first = state.examined_beside(config, plan)
+    assert beside and len(beside) < len(plan.sizes())
+    assert first == plan.manifest(beside[0])["images"][0]
+    return beside
+
+
+def test_the_check_examines_the_last_blocks_images_as_the_listing_would(completed):
+    beside = examined_beside(completed)
+    proc = subprocess.run(
+        [sys.executable, "-m", "perimage.outputcheck", "data", *beside],
+        cwd=completed.workdir,
+        env=dict(os.environ, PYTHONPATH=str(completed.root / "workflow/scripts")),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(proc.stdout)
+    plan = PlanFolder(str(completed.results / "plan"))
+    listing = inventory.scan(str(completed.data), [".jpg"])
+    runs, start = {}, 0
+    for block, n in plan.sizes().items():
+        runs[block] = (start, start + n)
+        start += n
+    assert found["images"] == {b: listing.fingerprint(*runs[b]) for b in beside}
+    assert found["digest"] == plan.recorded()[0]
+    assert set(found["tables"]) == set(runs)
+
+
+def test_touching_an_image_of_the_last_block_reruns_its_block_only(completed):
+    last = completed.images()[-1]
+    assert owner_of(completed, last) in examined_beside(completed)
+    before = completed.block_tables()
+    os.utime(completed.data / last, ns=(1, 1))
+    run = completed.snakemake()
+    assert run.rules()["process_block"] == 1
+    assert changed_blocks(before, completed.block_tables()) == {
+        owner_of(completed, last)
+    }
+    assert completed.snakemake("-n").nothing_to_do()
+
+
+@pytest.mark.parametrize(
+    ("new", "touch"),
+    [
+        ("Pasture/Pasture_new.jpg", False),  # in another block
+        ("Pasture/Pasture_new.jpg", True),
+        ("SeaLake/SeaLake_new.jpg", False),  # the last image now
+    ],
+)
+def test_a_new_plan_and_the_images_of_the_last_block(completed, new, touch):
+    """With a new plan, Snakemake's main process examines the last blocks'
+    images itself (the check examined the blocks of the former plan): an
+    untouched block is not run, a touched one is."""
+    last = completed.images()[-1]
+    assert owner_of(completed, last) in examined_beside(completed)
+    before, plan = completed.block_tables(), plan_of(completed)
+    shutil.copy(completed.data / "Forest" / "Forest_1.jpg", completed.data / new)
+    if touch:
+        os.utime(completed.data / last, ns=(1, 1))
+    run = completed.snakemake()
+    assert run.rules()["plan_blocks"] == 1
+    block, old, now = one_block_changed(plan, plan_of(completed))
+    assert now == old | {new}
+    planned = set(completed.planned_blocks())
+    changed = {block, owner_of(completed, last)} if touch else {block}
+    assert changed_blocks(before, completed.block_tables()) & planned == changed
+    assert run.rules()["process_block"] == len(changed)
+    assert [r["path"] for r in completed.stats()] == completed.images()
+    assert completed.snakemake("-n").nothing_to_do()
 
 
 def test_added_image_is_processed_in_one_block(completed):

@@ -27,6 +27,7 @@ from .layout import encode
 __all__ = ["InputError", "Listing", "Skipped", "scan", "stat_files"]
 
 UNKNOWN = -1  # size and time of a file that cannot be examined
+DEFERRED = -2  # of a regular file whose ``stat`` another process makes
 
 
 class Skipped(NamedTuple):
@@ -85,6 +86,24 @@ class Listing:
         h.update(self.mtimes[start:stop].tobytes())
         return h.hexdigest()[:32]
 
+    def deferred(self, start: int = 0, stop: int | None = None) -> bool:
+        """Whether any of the images ``start:stop`` is still ``DEFERRED``."""
+        return DEFERRED in self.sizes[start:stop]
+
+    def examine(self, input_dir: str, start: int = 0, stop: int | None = None):
+        """The ``stat`` of each ``DEFERRED`` image of ``start:stop``."""
+        stop = len(self.paths) if stop is None else stop
+        sizes, mtimes = self.sizes, self.mtimes
+        prefix = os.path.join(input_dir, "")
+        for i in range(start, stop):
+            if sizes[i] == DEFERRED:
+                try:
+                    st = os.stat(prefix + self.paths[i])
+                except OSError:
+                    sizes[i] = mtimes[i] = UNKNOWN
+                    continue
+                sizes[i], mtimes[i] = st.st_size, st.st_mtime_ns
+
 
 def normalise_extensions(extensions) -> tuple[str, ...]:
     """Lower-case, with a leading dot, sorted and without duplicates."""
@@ -105,7 +124,14 @@ def check_input_dir(input_dir: str) -> None:
         raise InputError(f"input_dir {input_dir!r} cannot be read (permission denied)")
 
 
-def scan(input_dir: str, extensions, *, with_stat: bool = True, feed=None) -> Listing:
+def scan(
+    input_dir: str,
+    extensions,
+    *,
+    with_stat: bool = True,
+    feed=None,
+    defer_from: str | None = None,
+) -> Listing:
     """List every image below ``input_dir``, in path order.
 
     Hidden files and folders (names starting with a dot), files with other
@@ -114,7 +140,10 @@ def scan(input_dir: str, extensions, *, with_stat: bool = True, feed=None) -> Li
     (they could loop, or reach outside the input folder). Without
     ``with_stat``, only the names: what is a regular file is known from the
     folder listing itself. ``feed``, if given, is called with each folder's
-    images as they are found, in path order.
+    images as they are found, in path order. ``defer_from``: regular files
+    from this path on (in path order) are listed as ``DEFERRED``, without
+    ``stat``: another process examines them (``Listing.examine`` when it
+    could not).
     """
     check_input_dir(input_dir)
     zipped = archive.split(input_dir)
@@ -128,7 +157,8 @@ def scan(input_dir: str, extensions, *, with_stat: bool = True, feed=None) -> Li
         return Listing(paths, sizes, crcs, [Skipped(*s) for s in skipped])
     found = Listing()
     wanted = normalise_extensions(extensions)
-    _walk(input_dir, "", wanted, with_stat, found, feed=feed)
+    after = _Deferral(defer_from) if with_stat and defer_from is not None else None
+    _walk(input_dir, "", wanted, with_stat, found, feed=feed, after=after)
     found.skipped.sort()
     return found
 
@@ -141,6 +171,7 @@ def _walk(
     found: Listing,
     parent=None,
     feed=None,
+    after=None,
 ) -> None:
     # Each folder is opened once and its entries examined relative to it
     # (fstatat): the kernel then resolves one name, not the whole path.
@@ -173,11 +204,11 @@ def _walk(
         done = 0
         for sub in sorted(folders, key=_NAME):
             cut = bisect.bisect_left(names, sub.name + "/", done)
-            _files(files[done:cut], prefix, wanted, with_stat, found, fd, feed)
+            _files(files[done:cut], prefix, wanted, with_stat, found, fd, feed, after)
             done = cut
             sub_prefix = prefix + sub.name + "/"
-            _walk(sub.name, sub_prefix, wanted, with_stat, found, fd, feed)
-        _files(files[done:], prefix, wanted, with_stat, found, fd, feed)
+            _walk(sub.name, sub_prefix, wanted, with_stat, found, fd, feed, after)
+        _files(files[done:], prefix, wanted, with_stat, found, fd, feed, after)
     finally:
         os.close(fd)
 
@@ -185,8 +216,16 @@ def _walk(
 _NAME = operator.attrgetter("name")
 
 
+class _Deferral:
+    """From which path on regular files are listed as ``DEFERRED``: set once
+    the listing, in path order, reaches it."""
+
+    def __init__(self, path: str):
+        self.path, self.on = path, False
+
+
 def _files(
-    entries, prefix: str, wanted, with_stat: bool, found: Listing, fd, feed
+    entries, prefix: str, wanted, with_stat: bool, found: Listing, fd, feed, after
 ) -> None:
     paths, sizes, mtimes, skipped = (
         found.paths,
@@ -207,6 +246,13 @@ def _files(
         if not with_stat and entry.is_file(follow_symlinks=False):
             paths.append(rel)  # a regular file: the listing says so
             continue
+        if after is not None and (after.on or rel >= after.path):
+            after.on = True
+            if entry.is_file(follow_symlinks=False):
+                paths.append(rel)
+                sizes.append(DEFERRED)
+                mtimes.append(DEFERRED)
+                continue
         try:
             st = entry.stat()
         except OSError:

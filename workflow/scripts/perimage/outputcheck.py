@@ -9,10 +9,12 @@ the table recorded them (their fingerprint: sizes and modification times).
 The token is a param of the block's job, so a changed token runs the block,
 which records the token and the fingerprint of the images as it found them.
 
-Run as ``python -m perimage.outputcheck`` in the workflow's working
-directory, it prints the tokens of every block of the current plan as JSON:
-Snakemake's main process starts it while it lists the input folder, so that
-the two take a core each.
+Run as ``python -m perimage.outputcheck [input_dir block...]`` in the
+workflow's working directory, it prints as JSON the tokens of every block of
+the current plan, the plan's digest, and the fingerprint of the images of
+each block named (one ``stat`` each, from the block's manifest): Snakemake's
+main process starts it while it lists the input folder, leaving the last
+blocks' images to it, so that the two take a core each.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import hashlib
 import json
 import sys
 
-from . import layout, results, tables
+from . import inventory, layout, results, tables
 from .plan import PlanFolder
 
 
@@ -96,5 +98,30 @@ def planned_states() -> dict[str, tuple[str, str | None]]:
     return {block: table_state(results.table_path(block)) for block in blocks}
 
 
+def examined(input_dir: str, blocks: list[str]) -> dict[str, str]:
+    """The fingerprint of each block's images as its manifest lists them
+    (none for a block whose manifest cannot be read: the main process then
+    examines its images itself)."""
+    plan = PlanFolder(results.PLAN)
+    found = {}
+    for block in blocks:
+        try:
+            members = plan.manifest(block)["images"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        found[block] = inventory.stat_files(input_dir, members).fingerprint()
+    return found
+
+
+def main(args: list[str]) -> dict:
+    recorded = PlanFolder(results.PLAN).recorded()
+    images = examined(args[0], args[1:]) if args else {}
+    return {
+        "digest": recorded[0] if recorded else None,
+        "tables": planned_states(),
+        "images": images,
+    }
+
+
 if __name__ == "__main__":
-    sys.stdout.write(json.dumps(planned_states()))
+    sys.stdout.write(json.dumps(main(sys.argv[1:])))

@@ -47,9 +47,16 @@ class Selection:
         limit=0,
         with_stat: bool = True,
         feed=None,
+        defer_from: str | None = None,
     ) -> Selection:
-        """``feed``: as ``inventory.scan``'s, for the images found."""
-        found = inventory.scan(input_dir, extensions, with_stat=with_stat, feed=feed)
+        """``feed`` and ``defer_from``: as ``inventory.scan``'s."""
+        found = inventory.scan(
+            input_dir,
+            extensions,
+            with_stat=with_stat,
+            feed=feed,
+            defer_from=defer_from,
+        )
         selected = found.select(patterns, limit)
         if not len(selected):
             what = "match include and limit" if len(found) else "were found"

@@ -27,9 +27,22 @@ import subprocess
 import sys
 from functools import cache
 
-from . import analysis, codeversion, figures, inventory, layout, outputcheck, results
+from . import (
+    analysis,
+    archive,
+    codeversion,
+    figures,
+    inventory,
+    layout,
+    outputcheck,
+    results,
+)
 from .plan import PlanFolder, Selection
 
+# The share of the images whose ``stat`` the outputs' check makes, beside
+# its own one per output, so that it ends about when the listing does (at a
+# million images on two cores: with 0.3 the listing waited for the check).
+EXAMINED_BESIDE = 0.2
 # Libraries whose version can change an image's pixels or numbers.
 LIBRARIES = ("pillow", "simplejpeg", "isal", "numpy")
 
@@ -43,12 +56,16 @@ class State:
 
     def start_looking(self) -> None:
         """Snakemake's main process, while it parses the workflow: check the
-        block tables' outputs in a process of its own (a core of its own)
-        while this one lists input_dir (``look``)."""
-        if os.path.exists(PlanFolder(results.PLAN).sizes_path):
+        block tables' outputs, and the images of the plan's last blocks, in
+        a process of its own (a core of its own) while this one lists
+        input_dir (``look``) and examines the rest."""
+        plan = PlanFolder(results.PLAN)
+        if os.path.exists(plan.sizes_path):
+            beside, self._defer_from = examined_beside(self.config, plan)
+            args = [self.config["input_dir"], *beside] if beside else []
             env = dict(os.environ, PYTHONPATH=self.scripts_dir)
             self._checking = subprocess.Popen(
-                [sys.executable, "-m", "perimage.outputcheck"],
+                [sys.executable, "-m", "perimage.outputcheck", *args],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
@@ -85,6 +102,7 @@ class State:
             extensions=c["extensions"],
             patterns=c["include"],
             limit=c["limit"],
+            defer_from=getattr(self, "_defer_from", None),
         )
 
     @cache  # noqa: B019
@@ -94,12 +112,18 @@ class State:
         digest (the plan records the param it ran with: so the param stays
         what Snakemake recorded until the images change)."""
         recorded = PlanFolder(results.PLAN).recorded()
-        selection = self.look()
-        if recorded is None or selection is None:
+        digest = self._digest()
+        if recorded is None or digest is None:
             return ""
-        digest = selection.digest(self.config["block_size"])
         planned, token = recorded
         return token if digest == planned else digest
+
+    @cache  # noqa: B019
+    def _digest(self) -> str | None:
+        selection = self.look()
+        return (
+            None if selection is None else selection.digest(self.config["block_size"])
+        )
 
     def block_state(self, block: str, plan: PlanFolder, main: bool) -> str:
         """The block's param (``outputcheck.block_state``): in Snakemake's
@@ -107,8 +131,9 @@ class State:
         the listing; in a job that Slurm runs (it parses the workflow again,
         without listing the folder) from its table and a ``stat`` of each of
         its images."""
-        if main and block in self._checked_states():
-            token, recorded = self._checked_states()[block]
+        checked = self._checked()["tables"] if main else {}
+        if block in checked:
+            token, recorded = checked[block]
         else:
             token, recorded = outputcheck.table_state(results.table_path(block))
         if recorded is None:
@@ -117,23 +142,36 @@ class State:
         if main and selection is not None:
             listing = selection.selected
             start, stop = _runs(plan.path)[block]
-            now = listing.fingerprint(start, stop)
+            now = None
+            if listing.deferred(start, stop):
+                # the check's, if it examined the block of this very selection
+                if self._checked()["digest"] == self._digest():
+                    now = self._checked()["images"].get(block)
+                if now is None:
+                    listing.examine(self.config["input_dir"], start, stop)
+            if now is None:
+                now = listing.fingerprint(start, stop)
         else:
             members = plan.manifest(block)["images"]
             now = inventory.stat_files(self.config["input_dir"], members).fingerprint()
         return outputcheck.block_state(token, recorded, now)
 
     @cache  # noqa: B019
-    def _checked_states(self) -> dict[str, tuple[str, str | None]]:
+    def _checked(self) -> dict:
+        """What ``outputcheck`` found: ``tables`` (block -> its table's
+        state), ``images`` (block -> fingerprint) and the plan's ``digest``
+        when it looked."""
         checking = getattr(self, "_checking", None)
         if checking is None:
-            return {}
+            return {"tables": {}, "images": {}, "digest": None}
         out, err = checking.communicate()
         if checking.returncode:
             raise RuntimeError(
                 f"checking the outputs of the block tables failed:\n{err.decode()}"
             )
-        return {block: tuple(state) for block, state in json.loads(out).items()}
+        found = json.loads(out)
+        found["tables"] = {b: tuple(state) for b, state in found["tables"].items()}
+        return found
 
     @cache  # noqa: B019
     def process_version(self) -> str:
@@ -181,6 +219,29 @@ class State:
         c = self.config
         found = inventory.scan(c["input_dir"], c["extensions"], with_stat=False)
         return {layout.stem(p): p for p in found.paths}
+
+
+def examined_beside(config: dict, plan: PlanFolder) -> tuple[list[str], str | None]:
+    """The plan's last blocks, holding at most ``EXAMINED_BESIDE`` of its
+    images, whose images the outputs' check examines instead of the listing,
+    and the first of their images: the listing defers the ``stat`` of every
+    image from it on. None when the listing is not a plain scan of a folder
+    (its runs are then not the plan's blocks), or the plan cannot be read."""
+    c = config
+    if c["images"] or c["include"] or c["limit"] or archive.split(c["input_dir"]):
+        return [], None
+    try:
+        sizes = plan.sizes()
+        share = EXAMINED_BESIDE * sum(sizes.values())
+        beside, n = [], 0
+        for block, size in reversed(sizes.items()):
+            if n + size > share:
+                break
+            beside.insert(0, block)
+            n += size
+        return beside, plan.manifest(beside[0])["images"][0] if beside else None
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return [], None  # a damaged plan: the checkpoint plans again
 
 
 def block_threads(sizes: dict[str, int], block: str, cores: int) -> int:
